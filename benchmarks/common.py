@@ -1,0 +1,68 @@
+"""Helpers shared by every benchmark: device choice, thread pinning, skips, synchronisation.
+
+Device: ``TTSBENCH_DEVICE`` (``cpu`` by default, or ``cuda``); asv.conf.json's ``env_nobuild``
+matrix gives each device its own result series. Threads: torch's intra-op pool is pinned to
+``TTSBENCH_THREADS`` (default 1) and inter-op to 1 when this module is imported, so a 2-core
+shared runner measures the same work every time; ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` are set
+to match before torch is imported by any benchmark.
+
+Skips follow asv's convention: raising ``NotImplementedError`` in ``setup`` records the case as
+skipped (stored as NaN) instead of failed.
+"""
+
+from __future__ import annotations
+
+import os
+
+THREADS = int(os.environ.get("TTSBENCH_THREADS", "1"))
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, str(THREADS))
+
+import torch  # noqa: E402  (after the thread variables above)
+
+torch.set_num_threads(THREADS)
+try:
+    torch.set_num_interop_threads(1)
+except RuntimeError:  # already set once in this process
+    pass
+
+DEVICE = os.environ.get("TTSBENCH_DEVICE", "cpu")
+
+
+def device() -> torch.device:
+    """The device under test; raise NotImplementedError (asv: skipped) when it is absent."""
+    if DEVICE not in ("cpu", "cuda"):
+        raise ValueError(f"TTSBENCH_DEVICE={DEVICE!r}: expected 'cpu' or 'cuda'")
+    if DEVICE == "cuda" and not torch.cuda.is_available():
+        raise NotImplementedError("TTSBENCH_DEVICE=cuda but no CUDA device is present")
+    return torch.device(DEVICE)
+
+
+def synchronize(dev: torch.device) -> None:
+    """Wait for queued device work so the timer sees it (no-op on CPU)."""
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+def require_cuda() -> torch.device:
+    """Skip unless the run targets CUDA and a GPU is present."""
+    dev = device()
+    if dev.type != "cuda":
+        raise NotImplementedError("needs TTSBENCH_DEVICE=cuda")
+    return dev
+
+
+def require_vram(gigabytes: float, dev: torch.device) -> None:
+    """Skip with "needs ~X GB" when the GPU has less total memory than the case needs."""
+    if dev.type != "cuda":
+        return
+    total = torch.cuda.get_device_properties(dev).total_memory / 2**30
+    if total < gigabytes:
+        raise NotImplementedError(f"needs ~{gigabytes:g} GB of GPU memory, {total:.1f} GB present")
+
+
+def generator(seed: int, dev: torch.device | str = "cpu") -> torch.Generator:
+    """A seeded torch.Generator on ``dev``: every benchmark input is drawn from one of these."""
+    gen = torch.Generator(device=dev)
+    gen.manual_seed(seed)
+    return gen
