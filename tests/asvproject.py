@@ -1,0 +1,206 @@
+"""A tiny torch-free asv project in a temporary git repository, for tests that run real asv.
+
+``make_asv_project(tmp_path, factors=[1.0, 1.0, 1.3], broken={1})`` makes one commit per factor:
+commit ``i`` makes ``tinyproj.work()`` do ``factors[i]`` times the base amount of deterministic
+pure-Python work (a few ms per call, so a planted slowdown stands out on a noisy shared box),
+and commits listed in ``broken`` do not build (their pyproject.toml is invalid), so asv records
+every benchmark of them as failed. ``run_asv(project, "run", ...)`` runs ``python -m asv`` in it
+under the machine name ``testbox`` with HOME in the temporary dir (asv's machine file and pip's
+cache stay there). The benchmark suite is the same in every commit:
+
+* ``bench_work.TimeWork.time_work``: one call of ``work()`` (20 samples per commit);
+* ``bench_work.TimeScaled.time_scaled``: ``work(scale)`` for ``scale`` in 1, 2 (parameterized);
+* ``bench_work.track_rate``: a deterministic rate, ``1000 / factor`` items/s (higher is better).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import git
+
+MACHINE = "testbox"
+BASE_ITERATIONS = 100_000  # about 3 ms of pure-Python work per call on this kind of machine
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "tinyproj"
+version = "0.0.{index}"
+
+[tool.setuptools.packages.find]
+where = ["src"]
+"""
+
+PACKAGE = '''\
+"""Deterministic pure-Python work whose cost is set per commit."""
+
+FACTOR = {factor!r}
+ITERATIONS = round({base} * FACTOR)
+
+
+def work(scale=1):
+    """Sum a fixed integer sequence ``scale`` times; the cost is linear in FACTOR."""
+    total = 0
+    for _ in range(scale):
+        for i in range(ITERATIONS):
+            total += i % 7
+    return total
+
+
+def rate():
+    """A deterministic throughput figure: items per second at this commit's cost."""
+    return 1000.0 / FACTOR
+'''
+
+BENCHMARKS = '''\
+import tinyproj
+
+
+class TimeWork:
+    """One call of work()."""
+
+    number = 1
+    repeat = 10
+    rounds = 2
+    warmup_time = 0.0
+
+    def time_work(self):
+        tinyproj.work()
+
+
+class TimeScaled:
+    """work() repeated a parameterized number of times."""
+
+    params = [1, 2]
+    param_names = ["scale"]
+    number = 1
+    repeat = 5
+    rounds = 1
+    warmup_time = 0.0
+
+    def time_scaled(self, scale):
+        tinyproj.work(scale)
+
+
+def track_rate():
+    return tinyproj.rate()
+
+
+track_rate.unit = "items/s"
+'''
+
+
+@dataclasses.dataclass
+class AsvProject:
+    """A tiny asv project: its root, commit hashes (oldest first) and results dir."""
+
+    root: Path
+    commits: list[str]
+    home: Path
+    machine: str = MACHINE
+
+    @property
+    def results_dir(self) -> Path:
+        return self.root / ".asv" / "results"
+
+
+def asv_config(python: str) -> dict:
+    return {
+        "version": 1,
+        "project": "tinyproj",
+        "repo": ".",
+        "branches": ["main"],
+        "dvcs": "git",
+        "environment_type": "virtualenv",
+        "pythons": [python],
+        "benchmark_dir": "benchmarks",
+        "env_dir": ".asv/env",
+        "results_dir": ".asv/results",
+        "html_dir": ".asv/html",
+        "build_command": [
+            "python -m pip wheel --no-deps --no-build-isolation -w {build_cache_dir} {build_dir}"
+        ],
+        "install_command": ["in-dir={env_dir} python -m pip install --no-deps {wheel_file}"],
+        "uninstall_command": ["return-code=any python -m pip uninstall -y {project}"],
+        "matrix": {"req": {}},
+    }
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def make_asv_project(tmp_path, factors, broken=frozenset(), *, base_iterations=BASE_ITERATIONS):
+    """Create the project under ``tmp_path/tinyproj`` with one commit per cost factor."""
+    root = Path(tmp_path) / "tinyproj"
+    home = Path(tmp_path) / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    repo = git.Repo.init(root, initial_branch="main")
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    _write(root / "asv.conf.json", json.dumps(asv_config(python), indent=4))
+    _write(root / ".gitignore", ".asv/\n")
+    _write(root / "benchmarks" / "__init__.py", "")
+    _write(root / "benchmarks" / "bench_work.py", BENCHMARKS)
+    actor = git.Actor("ttsbench tests", "tests@ttsbench.invalid")
+    commits = []
+    for index, factor in enumerate(factors):
+        pyproject = PYPROJECT.format(index=index)
+        if index in broken:
+            pyproject = pyproject.replace("[project]", "[project")
+        _write(root / "pyproject.toml", pyproject)
+        _write(
+            root / "src" / "tinyproj" / "__init__.py",
+            PACKAGE.format(factor=float(factor), base=base_iterations),
+        )
+        repo.index.add(
+            ["asv.conf.json", ".gitignore", "pyproject.toml", "benchmarks/__init__.py",
+             "benchmarks/bench_work.py", "src/tinyproj/__init__.py"]
+        )
+        commit = repo.index.commit(
+            f"commit {index}: work factor {factor}{' (broken build)' if index in broken else ''}",
+            author=actor,
+            committer=actor,
+        )
+        commits.append(commit.hexsha)
+    return AsvProject(root=root, commits=commits, home=home)
+
+
+def run_asv(project: AsvProject, *args: str, check: bool = True, timeout: float = 600):
+    """``python -m asv ARGS`` in the project, non-interactive, output captured."""
+    env = dict(os.environ, HOME=str(project.home), PIP_DISABLE_PIP_VERSION_CHECK="1")
+    completed = subprocess.run(
+        [sys.executable, "-m", "asv", *args],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    if check and completed.returncode != 0:
+        raise AssertionError(
+            f"asv {' '.join(args)} exited {completed.returncode}\n"
+            f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+        )
+    return completed
+
+
+def run_benchmarks(project: AsvProject, commits=None, *extra: str):
+    """Register the machine and benchmark ``commits`` (default all) with samples recorded."""
+    run_asv(project, "machine", "--yes", "--machine", project.machine)
+    hashfile = project.home / "commits.txt"
+    hashfile.write_text("\n".join(commits or project.commits) + "\n", encoding="utf-8")
+    return run_asv(
+        project, "run", f"HASHFILE:{hashfile}", "--machine", project.machine,
+        "--record-samples", "--show-stderr", *extra,
+    )
