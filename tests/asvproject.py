@@ -3,7 +3,7 @@
 ``make_asv_project(tmp_path, factors=[1.0, 1.0, 1.3], broken={1})`` makes one commit per factor:
 commit ``i`` makes ``tinyproj.work()`` do ``factors[i]`` times the base amount of deterministic
 pure-Python work (a few ms per call, so a planted slowdown stands out on a noisy shared box),
-and commits listed in ``broken`` do not build (their pyproject.toml is invalid), so asv records
+and commits listed in ``broken`` do not build (their project version is not PEP 440), so asv records
 every benchmark of them as failed. ``run_asv(project, "run", ...)`` runs ``python -m asv`` in it
 under the machine name ``testbox`` with HOME in the temporary dir (asv's machine file and pip's
 cache stay there). The benchmark suite is the same in every commit:
@@ -156,7 +156,7 @@ def make_asv_project(tmp_path, factors, broken=frozenset(), *, base_iterations=B
     for index, factor in enumerate(factors):
         pyproject = PYPROJECT.format(index=index)
         if index in broken:
-            pyproject = pyproject.replace("[project]", "[project")
+            pyproject = pyproject.replace(f'version = "0.0.{index}"', 'version = "not a version"')
         _write(root / "pyproject.toml", pyproject)
         _write(
             root / "src" / "tinyproj" / "__init__.py",
