@@ -58,6 +58,11 @@ def _check_top_p(top_p) -> None:
         raise ValueError(f"top_p={top_p!r}: expected a number in (0, 1]")
 
 
+def _check_options(options) -> None:
+    if not isinstance(options, SamplingOptions):
+        raise ValueError(f"options: expected SamplingOptions, got {type(options).__name__}")
+
+
 def _check_logits(logits) -> None:
     check_float_tensor("logits", logits, (2,), "[batch, vocab]")
 
@@ -136,8 +141,7 @@ def process_logits(logits: torch.Tensor, options: SamplingOptions, *,
                    previous_tokens: torch.Tensor | None = None, step: int = 0) -> torch.Tensor:
     """The processors (repetition penalty, EOS mask, suppression) in float32; no warpers."""
     _check_logits(logits)
-    if not isinstance(options, SamplingOptions):
-        raise ValueError(f"options: expected SamplingOptions, got {type(options).__name__}")
+    _check_options(options)
     check_int("step", step, 0)
     scores = logits.to(torch.float32)
     if previous_tokens is not None and options.repetition_penalty != 1:
@@ -180,6 +184,7 @@ def sample(logits: torch.Tensor, options: SamplingOptions, *,
     ``previous_tokens`` [batch, n] feeds the repetition penalty, ``step`` (tokens generated so
     far) the min-new-tokens EOS mask; ``generator`` (on the logits' device) makes draws repeatable.
     """
+    _check_options(options)
     if not options.do_sample:
         return greedy(process_logits(logits, options, previous_tokens=previous_tokens, step=step))
     probs = sampling_probs(logits, options, previous_tokens=previous_tokens, step=step)
