@@ -7,11 +7,14 @@ shared runner measures the same work every time; ``OMP_NUM_THREADS``/``MKL_NUM_T
 to match before torch is imported by any benchmark.
 
 Skips follow asv's convention: raising ``NotImplementedError`` in ``setup`` records the case as
-skipped (stored as NaN) instead of failed.
+skipped (stored as NaN) instead of failed. History runs execute today's suite against old commits,
+so benchmarks fetch the code under test with ``require`` inside ``setup`` (feature detection):
+a commit that lacks it is skipped, not failed.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 
 THREADS = int(os.environ.get("TTSBENCH_THREADS", "1"))
@@ -66,3 +69,25 @@ def generator(seed: int, dev: torch.device | str = "cpu") -> torch.Generator:
     gen = torch.Generator(device=dev)
     gen.manual_seed(seed)
     return gen
+
+
+def require(module: str, name: str):
+    """``ttsbench.<module>.<name>``, or NotImplementedError (asv: skipped) when this commit lacks it."""
+    try:
+        return getattr(importlib.import_module(f"ttsbench.{module}"), name)
+    except (ImportError, AttributeError) as exc:
+        raise NotImplementedError(f"ttsbench.{module}.{name} is not in this commit ({exc})") from None
+
+
+class KernelTiming:
+    """asv timing attributes shared by the tier-1 kernel classes (mix in first).
+
+    This asv_runner re-runs ``setup`` before every timed call and times calls one at a time, so a
+    sample is one call; ask for many samples (at least 10, at most 50, about 1 s per round) in
+    each of asv's 2 rounds (separate processes, interleaved between benchmarks).
+    """
+
+    repeat = (10, 50, 1.0)
+    rounds = 2
+    warmup_time = 0.05
+    timeout = 60
