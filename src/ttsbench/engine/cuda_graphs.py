@@ -1,0 +1,87 @@
+"""Talker decoding on a static KV cache, with the one-token decode step captured in a CUDA graph.
+
+Each decode step has the same shapes (one token against ``max_length`` masked cache slots), so
+after a warm-up on a side stream the step (talker layers and codec head) is captured once with
+``torch.cuda.CUDAGraph`` and replayed with new inputs copied into its static buffers: one launch
+instead of hundreds. Without capture (``capture=False``, any device) the same static-cache step
+runs eagerly, which is how the CPU tests check it against the dynamic cache.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ttsbench.engine.kv_cache import StaticKVCache
+from ttsbench.engine.talker import Talker
+
+
+class StaticTalkerDecoder:
+    """Prefill and single-token steps of ``talker`` for a fixed batch on a static cache."""
+
+    def __init__(self, talker: Talker, batch: int, max_length: int, *, capture: bool) -> None:
+        cfg = talker.config
+        weight = talker.codec_head.weight
+        if capture and weight.device.type != "cuda":
+            raise ValueError(
+                f"CUDA-graph capture needs a CUDA device, the talker is on {weight.device}"
+            )
+        self.talker, self.batch, self.max_length = talker, batch, max_length
+        self.cache = StaticKVCache(
+            cfg.num_layers, batch, cfg.num_kv_heads, max_length, cfg.head_dim,
+            dtype=weight.dtype, device=weight.device,
+        )
+        self.step_input = torch.zeros(batch, 1, cfg.hidden_size, dtype=weight.dtype,
+                                      device=weight.device)
+        self.step_position = torch.zeros(1, dtype=torch.long, device=weight.device)
+        self.graph: torch.cuda.CUDAGraph | None = None
+        self.outputs: tuple[torch.Tensor, torch.Tensor] | None = None
+        if capture:
+            self._capture()
+
+    def _forward_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+        self.cache.positions = self.step_position
+        hidden = self.talker(
+            self.step_input, self.step_position.expand(self.batch, 1), cache=self.cache,
+            attn_mask=self.cache.attention_mask(),
+        )[:, -1]
+        return hidden, self.talker.codec_head(hidden)
+
+    def _capture(self) -> None:
+        # Warm-up writes garbage into slot 0 only; every prefill overwrites it.
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                self._forward_step()
+        torch.cuda.current_stream().wait_stream(side)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.outputs = self._forward_step()
+
+    def prefill(self, inputs_embeds: torch.Tensor) -> torch.Tensor:
+        """Run the prompt ``[batch, L, H]`` eagerly into the cache; hidden states ``[B, L, H]``."""
+        length = inputs_embeds.shape[1]
+        if length >= self.max_length:
+            raise ValueError(f"prompt of {length} positions does not fit a static cache of "
+                             f"{self.max_length}")
+        positions = torch.arange(length, device=inputs_embeds.device)
+        self.cache.positions = positions
+        return self.talker(
+            inputs_embeds, positions.expand(self.batch, length), cache=self.cache,
+            attn_mask=self.cache.attention_mask(),
+        )
+
+    def step(self, inputs_embeds: torch.Tensor, position: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """One token ``[batch, 1, H]`` at ``position``: (hidden ``[B, H]``, logits ``[B, V]``).
+
+        With a graph the returned tensors are its static outputs, overwritten by the next step.
+        """
+        if position >= self.max_length:
+            raise ValueError(f"position {position} is past the static cache of {self.max_length} "
+                             "slots; prefill with a larger max_new_frames")
+        self.step_input.copy_(inputs_embeds)
+        self.step_position.fill_(position)
+        if self.graph is None:
+            return self._forward_step()
+        self.graph.replay()
+        return self.outputs
