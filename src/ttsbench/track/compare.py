@@ -134,7 +134,8 @@ def _is_change(row: CompareRow, config: TrackerConfig, alpha: float) -> bool:
     return row.ratio >= factor or row.ratio <= 1.0 / factor
 
 
-def _decide(row: CompareRow, config: TrackerConfig, alpha: float) -> None:
+def decide(row: CompareRow, config: TrackerConfig, alpha: float) -> None:
+    """Set kind and severity of a measured row from its statistics (the rule above)."""
     if not math.isfinite(row.ratio):
         row.kind, row.note = "unchanged", "ratio undefined (zero or infinite base)"
         return
@@ -181,7 +182,7 @@ def compare_commits(frame: pd.DataFrame, base_commit: str, head_commit: str, *,
     measured = [r for r in rows if r.method is not None]
     for row, adjusted in zip(measured, adjust_pvalues([r.p_value for r in measured])):
         row.p_adjusted = float(adjusted)
-        _decide(row, config, alpha)
+        decide(row, config, alpha)
     return rows
 
 
