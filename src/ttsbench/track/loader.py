@@ -209,7 +209,7 @@ def resolve_commit(rev: str, commits, repo=None) -> str:
         try:
             repository = repo if isinstance(repo, git.Repo) else git.Repo(repo, search_parent_directories=True)
             full = repository.commit(rev).hexsha
-        except (git.GitError, ValueError, OSError, IndexError):
+        except (git.GitError, git.BadName, git.BadObject, ValueError, OSError, IndexError):
             full = None
         if full is not None:
             if full in commits:
