@@ -4,7 +4,9 @@
 commit ``i`` makes ``tinyproj.work()`` do ``factors[i]`` times the base amount of deterministic
 pure-Python work (a few ms per call, so a planted slowdown stands out on a noisy shared box),
 and commits listed in ``broken`` do not build (their project version is not PEP 440), so asv records
-every benchmark of them as failed. ``run_asv(project, "run", ...)`` runs ``python -m asv`` in it
+every benchmark of them as failed. The time benchmarks read CPU time (``timer =
+time.process_time``): other jobs on a shared 2-core box stretch wall-clock samples several-fold
+from run to run, CPU time of a fixed amount of work hardly moves. ``run_asv(project, "run", ...)`` runs ``python -m asv`` in it
 under the machine name ``testbox`` with HOME in the temporary dir (asv's machine file and pip's
 cache stay there). The benchmark suite is the same in every commit:
 
@@ -62,6 +64,8 @@ def rate():
 '''
 
 BENCHMARKS = '''\
+import time
+
 import tinyproj
 
 
@@ -72,6 +76,7 @@ class TimeWork:
     repeat = 10
     rounds = 2
     warmup_time = 0.0
+    timer = time.process_time
 
     def time_work(self):
         tinyproj.work()
@@ -86,6 +91,7 @@ class TimeScaled:
     repeat = 5
     rounds = 1
     warmup_time = 0.0
+    timer = time.process_time
 
     def time_scaled(self, scale):
         tinyproj.work(scale)

@@ -1,0 +1,85 @@
+"""Check performance claims (expected change ranges per benchmark) between BASE and HEAD.
+
+CLAIMS is a TOML file of [[claim]] tables (see fixtures/claims.example.toml). A claim is
+VALIDATED when, for every benchmark it selects, p < alpha (Benjamini-Hochberg over the claims'
+benchmarks), |Cliff's delta| > min_effect and the estimate's bootstrap CI lies inside the range.
+Exit codes: 0 every claim validated; 1 a claim not validated; 2 usage or data error (unknown
+commit, no results, a claim matching nothing, or a claim with no samples to test: NO DATA).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from ttsbench.errors import EXIT_OK, EXIT_REGRESSION, EXIT_USAGE
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("claims", metavar="CLAIMS.toml", help="the claims file")
+    parser.add_argument("base", metavar="BASE", help="the reference commit")
+    parser.add_argument("head", metavar="HEAD", help="the commit that makes the claims")
+    parser.add_argument("--results", default=".asv/results", help="asv results dir (default: %(default)s)")
+    parser.add_argument("--machine", help="use only this machine's results")
+    parser.add_argument("--env", help="use only this environment")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)")
+    parser.add_argument("--config", help="pyproject.toml holding [tool.ttsbench] (default: the nearest one)")
+
+
+def _number(value: float, unit: str) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    if unit == "fraction":
+        return f"{value:+.1%}"
+    from asv.util import human_value
+
+    text = human_value(abs(value), unit) if unit in ("seconds", "bytes") else f"{abs(value):.4g} {unit}"
+    return ("-" if value < 0 else "+") + text
+
+
+def format_text(checks, verdicts) -> str:
+    lines = []
+    for claim, verdict in verdicts.items():
+        lines.append(f"{verdict:13}  {claim}")
+        for c in (c for c in checks if c.claim == claim):
+            name = f"{c.benchmark}({c.param_key})" if c.param_key else c.benchmark
+            lines.append(f"    {c.verdict:13}  {name}: expected {c.expected}")
+            if math.isfinite(c.estimate):
+                lines.append(
+                    f"        estimate {_number(c.estimate, c.unit)} "
+                    f"[{_number(c.ci_low, c.unit)}, {_number(c.ci_high, c.unit)}], "
+                    f"p (BH) {c.p_adjusted:.2g}, Cliff's delta {c.effect_size:+.2f}, "
+                    f"confidence in range {c.confidence:.0%}"
+                )
+            lines += [f"        - {reason}" for reason in c.reasons]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from ttsbench.cli.compare import load_pair
+    from ttsbench.track.claims import check_claims, load_claims, verdicts
+    from ttsbench.track.compare import compare_commits
+    from ttsbench.track.config import load_config
+
+    config = load_config(args.config)
+    claims, settings = load_claims(args.claims)
+    args.alpha = settings.get("alpha", config.alpha)
+    frame, base, head = load_pair(args, config)
+    rows = compare_commits(frame, base, head, config=config, alpha=args.alpha)
+    checks = check_claims(claims, rows, alpha=args.alpha,
+                          min_effect=settings.get("min_effect", config.min_effect))
+    outcome = verdicts(checks)
+    if args.format == "json":
+        data = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                 for k, v in dataclasses.asdict(c).items()} for c in checks]
+        sys.stdout.write(json.dumps({"claims": outcome, "checks": data}, indent=2) + "\n")
+    else:
+        print(f"claims {args.claims}: BASE {base[:12]}  HEAD {head[:12]}  alpha {args.alpha}")
+        print(format_text(checks, outcome))
+    if "NOT VALIDATED" in outcome.values():
+        return EXIT_REGRESSION
+    return EXIT_USAGE if "NO DATA" in outcome.values() else EXIT_OK
