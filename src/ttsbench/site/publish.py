@@ -18,6 +18,7 @@ import csv
 import ctypes
 import dataclasses
 import datetime
+import functools
 import hashlib
 import io
 import json
@@ -224,10 +225,22 @@ class _Writer:
 
 
 def _digest(data, exclude: str | None = None) -> str:
+    """Digest of a file's data and of the code that renders it (templates, plots, pages)."""
     if exclude is not None and isinstance(data, dict):
         data = {k: v for k, v in data.items() if k != exclude}
-    text = json.dumps([BUILD_FORMAT, data], sort_keys=True, default=_plain)
+    text = json.dumps([BUILD_FORMAT, _code_digest(), data], sort_keys=True, default=_plain)
     return hashlib.sha1(text.encode()).hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    package = resources.files("ttsbench.site")
+    h = hashlib.sha1()
+    for name in ("plots.py", "pages.py"):
+        h.update(package.joinpath(name).read_bytes())
+    for template in sorted(package.joinpath("templates").iterdir(), key=lambda t: t.name):
+        h.update(template.name.encode() + template.read_bytes())
+    return h.hexdigest()
 
 
 def _plain(value):

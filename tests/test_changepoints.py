@@ -1,0 +1,104 @@
+"""The change-point detector on plain arrays: steps found where planted, noise left alone."""
+
+import math
+
+import numpy as np
+import pytest
+
+from ttsbench.track.changepoints import MIN_SIZE, detect_changes
+
+
+def noisy(n, sigma=0.01, seed=0, df=None):
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_t(df, n) if df else rng.normal(size=n)
+    return np.exp(sigma * noise)
+
+
+def test_a_planted_step_is_found_at_its_first_commit_with_its_size():
+    values = noisy(200)
+    values[120:] *= 1.10
+    [change] = detect_changes(values)
+    assert change.index == 120
+    assert change.ci_low <= 1.10 <= change.ci_high
+    assert change.ratio == pytest.approx(1.10, rel=0.01)
+    assert change.p_value < 1e-6
+
+
+def test_regression_then_fix_are_two_changes_of_opposite_sign():
+    values = noisy(300, seed=1)
+    values[100:200] *= 1.2
+    changes = detect_changes(values)
+    assert [c.index for c in changes] == [100, 200]
+    assert changes[0].ratio > 1 > changes[1].ratio
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_heavy_tailed_noise_without_step_raises_no_alarm(seed):
+    assert detect_changes(noisy(1000, sigma=0.01, seed=seed, df=2)) == []
+
+
+def test_a_single_wild_commit_is_not_a_change():
+    values = noisy(100, seed=2)
+    values[60] *= 1.5
+    assert detect_changes(values) == []
+
+
+def test_a_fresh_step_is_seen_with_min_size_commits_at_the_new_level():
+    values = noisy(80 + MIN_SIZE, seed=3)
+    values[80:] *= 1.10
+    assert detect_changes(values[: 80 + MIN_SIZE - 1]) == []
+    [change] = detect_changes(values)
+    assert change.index == 80
+
+
+def test_missing_values_are_skipped_and_indices_refer_to_the_input():
+    values = noisy(120, seed=4)
+    values[70:] *= 0.8
+    values[[10, 50, 90]] = np.nan
+    [change] = detect_changes(values)
+    assert change.index == 70
+    assert change.ratio == pytest.approx(0.8, rel=0.02)
+
+
+def test_a_constant_series_with_one_jump_is_a_change():
+    values = np.r_[np.full(40, 1000.0), np.full(40, 1200.0)]
+    [change] = detect_changes(values)
+    assert change.index == 40 and change.ratio == pytest.approx(1.2)
+
+
+def test_raw_samples_drive_the_segment_test_when_stored():
+    rng = np.random.default_rng(5)
+    values = noisy(60, seed=5)
+    values[30:] *= 1.15
+    samples = [list(v * np.exp(rng.normal(0, 0.005, 20))) for v in values]
+    with_samples = detect_changes(values, samples=samples)
+    without = detect_changes(values)
+    assert [c.index for c in with_samples] == [c.index for c in without] == [30]
+    # 20 samples a commit on each side: a far smaller p-value than 10 vs 30 commit values.
+    assert with_samples[0].p_value < without[0].p_value
+
+
+def test_min_change_drops_significant_but_small_steps():
+    values = noisy(200, sigma=0.002, seed=6)
+    values[100:] *= 1.015
+    assert len(detect_changes(values)) == 1
+    assert detect_changes(values, min_change=0.02) == []
+
+
+def test_wide_stored_confidence_intervals_make_a_step_less_significant():
+    values = noisy(100, sigma=0.005, seed=7)
+    values[50:] *= 1.06
+    assert len(detect_changes(values)) == 1
+    assert detect_changes(values, ci_low=values * 0.8, ci_high=values * 1.25) == []
+
+
+def test_too_short_series_have_no_change():
+    assert detect_changes([1.0, 2.0, 2.0, 2.0]) == []
+    assert detect_changes([]) == []
+
+
+def test_ratio_is_after_over_before():
+    values = noisy(100, seed=8)
+    values[40:] *= 1.3
+    [change] = detect_changes(values)
+    assert math.isclose(change.ratio, change.after / change.before, rel_tol=1e-12)

@@ -1,0 +1,168 @@
+"""`ttsbench history`: series building, labels, fixed_by, the cache and the command line."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from history_fixtures import write_history
+from ttsbench.cli import main
+from ttsbench.track import history as history_module
+from ttsbench.track.config import TrackerConfig
+from ttsbench.track.history import analyse, build_series
+from ttsbench.track.loader import load_results
+
+SLOW = "bench_planted.TimeKernel.time_kernel_0"
+OTHER = "bench_planted.TimeKernel.time_kernel_1"
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """60 commits; kernel_0(size=10) regresses 25 % at commit 20 and is fixed at commit 40."""
+    return write_history(
+        tmp_path_factory.mktemp("planted"), n_commits=60,
+        steps={(SLOW, 10): [(20, 1.25), (40, 0.8)], (OTHER, 20): [(30, 0.85)]},
+    )
+
+
+def run_json(capsys, *args):
+    capsys.readouterr()
+    assert main(["history", "--format", "json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_every_series_is_built_in_commit_order(planted):
+    series = build_series(load_results(planted.results, repo=planted.repo))
+    assert len(series) == 4
+    assert all(list(s.commits) == planted.commits for s in series)
+
+
+def test_a_fixed_regression_links_to_the_commit_that_fixed_it(planted):
+    found = analyse(build_series(load_results(planted.results, repo=planted.repo)), TrackerConfig())
+    by_commit = {(c.benchmark, c.param_key, c.commit): c for c in found.changes}
+    regression = by_commit[(SLOW, "size=10", planted.commits[20])]
+    fix = by_commit[(SLOW, "size=10", planted.commits[40])]
+    improvement = by_commit[(OTHER, "size=20", planted.commits[30])]
+    assert regression.kind == "regression" and regression.severity == "high"
+    assert regression.fixed_by == planted.commits[40]
+    assert regression.prev_commit == planted.commits[19]
+    assert fix.kind == "improvement" and fix.fixed_by is None
+    assert improvement.kind == "improvement" and improvement.severity == "high"
+    assert len(found.changes) == 3
+
+
+def test_higher_is_better_series_regress_when_they_drop(planted):
+    series = build_series(load_results(planted.results, repo=planted.repo))
+    rate = [dataclasses.replace(s, higher_is_better=True) for s in series if s.param_key == "size=20"]
+    [change] = analyse(rate, TrackerConfig()).changes
+    assert change.kind == "regression" and change.ratio < 1
+
+
+def test_cache_skips_unchanged_series_and_reanalyses_only_the_new_window(planted, tmp_path, monkeypatch):
+    series = build_series(load_results(planted.results, repo=planted.repo))
+    calls = []
+    real_detect = history_module.detect_changes
+
+    def counting(values, **kwargs):
+        calls.append(len(values))
+        return real_detect(values, **kwargs)
+
+    monkeypatch.setattr(history_module, "detect_changes", counting)
+    first = analyse(series, TrackerConfig(), tmp_path)
+    assert calls == [60, 60, 60, 60]
+    calls.clear()
+    assert analyse(series, TrackerConfig(), tmp_path).changes == first.changes
+    assert calls == []
+
+
+
+def test_a_new_commit_reanalyses_only_the_window_at_the_end(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    values = np.exp(rng.normal(0, 0.01, 400))
+    values[100:] *= 1.2
+    values[330:] *= 0.9
+    full = _series(values)
+    calls = []
+    real_detect = history_module.detect_changes
+    monkeypatch.setattr(history_module, "detect_changes",
+                        lambda v, **kw: calls.append(len(v)) or real_detect(v, **kw))
+    analyse([_prefix(full, 399)], TrackerConfig(), tmp_path)
+    calls.clear()
+    grown = analyse([full], TrackerConfig(), tmp_path)
+    assert calls == [history_module.REANALYSE + 1]
+    assert grown.changes == analyse([full], TrackerConfig()).changes
+    assert [c.index for c in grown.changes] == [100, 330]
+
+
+def _series(values):
+    n = len(values)
+    return history_module.Series(
+        machine="m", env="e", benchmark="b.time_x", param_key="", params={}, unit="seconds",
+        higher_is_better=False, commits=tuple(f"{i:040x}" for i in range(n)),
+        dates=tuple(pd.Timestamp(1_700_000_000 + 60 * i, unit="s", tz="UTC") for i in range(n)),
+        values=np.asarray(values, float), ci_low=np.full(n, np.nan), ci_high=np.full(n, np.nan),
+        samples=None,
+    )
+
+
+def _prefix(series, n):
+    return dataclasses.replace(
+        series, commits=series.commits[:n], dates=series.dates[:n], values=series.values[:n],
+        ci_low=series.ci_low[:n], ci_high=series.ci_high[:n],
+        samples=None if series.samples is None else series.samples[:n],
+    )
+
+
+def test_cli_json_rows_carry_full_hashes_and_git_metadata(planted, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(planted.repo)
+    rows = run_json(capsys, "--cache", str(tmp_path))
+    assert len(rows) == 3
+    row = next(r for r in rows if r["commit"] == planted.commits[20])
+    for field in ("benchmark", "params", "machine", "env", "unit", "commit", "prev_commit", "before",
+                  "after", "ratio", "ci_low", "ci_high", "p_value", "severity", "kind", "fixed_by"):
+        assert field in row
+    assert row["params"] == {"size": 10}
+    assert row["fixed_by"] == planted.commits[40]
+    assert row["subject"] == "Change 20: tune kernel 6"
+    assert row["author"] == "Dev 2"
+
+
+def test_cli_filters_by_benchmark_and_since(planted, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(planted.repo)
+    rows = run_json(capsys, "--cache", str(tmp_path), "--benchmark", "kernel_1$")
+    assert {r["benchmark"] for r in rows} == {OTHER}
+    rows = run_json(capsys, "--cache", str(tmp_path), "--since", planted.commits[35][:10])
+    assert [r["commit"] for r in rows] == [planted.commits[40]]
+
+
+def test_cli_works_from_a_results_dir_alone_in_stored_date_order(planted, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = run_json(capsys, "--results", str(planted.results), "--repo", str(tmp_path), "--cache",
+                    str(tmp_path / "cache"))
+    assert sorted(r["commit"] for r in rows) == sorted(planted.commits[i] for i in (20, 30, 40))
+    assert all(r["author"] is None for r in rows)
+
+
+def test_cli_csv_and_table_formats(planted, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(planted.repo)
+    assert main(["history", "--format", "csv", "--cache", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("benchmark,params,machine") and len(lines) == 4
+    assert main(["history", "--cache", str(tmp_path)]) == 0
+    assert "3 changes" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--benchmark", "("], "not a valid regex"),
+    (["--benchmark", "nothing-like-this"], "no benchmark"),
+    (["--since", "deadbeef"], "unknown commit"),
+    (["--results", "/nonexistent/results"], "no results directory"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(planted, capsys, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(planted.repo)
+    capsys.readouterr()
+    assert main(["history", "--cache", str(tmp_path), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
