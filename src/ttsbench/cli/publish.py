@@ -46,9 +46,10 @@ def _asv_settings(args) -> tuple[str, Path, Path]:
             conf = Config.load(str(args.config))
         except (UserError, ValueError, OSError) as exc:
             raise TtsbenchError(f"cannot read {args.config}: {exc}; fix it or pass --config") from None
+        # asv reads its paths relative to the directory it runs in: the configuration's.
         project = conf.project
-        results = results or Path(conf.results_dir)
-        html = html or Path(conf.html_dir)
+        results = results or args.config.parent / conf.results_dir
+        html = html or args.config.parent / conf.html_dir
     elif not args.no_asv:
         raise TtsbenchError(
             f"no asv configuration at {args.config}; pass --config, or --no-asv with --results "

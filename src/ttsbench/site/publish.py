@@ -71,8 +71,9 @@ class BuildStats:
 
 def run_asv_publish(config: Path, out_dir: Path) -> None:
     """``asv publish`` of ``config`` into ``out_dir``; its failure becomes one clear line."""
+    config = Path(config).absolute()
     command = [sys.executable, "-m", "asv", "publish", "--config", str(config), "--html-dir", str(out_dir)]
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=config.parent)
     if done.returncode != 0:
         last = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
         raise TtsbenchError(
