@@ -20,6 +20,7 @@ from ttsbench.cli import main
 from ttsbench.site import pages
 
 REGRESSED = "bench_planted.TimeKernel.time_kernel_1"
+FIXED = "bench_planted.TimeKernel.time_kernel_0"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
@@ -32,7 +33,9 @@ pytestmark = [
 
 @pytest.fixture()
 def site(tmp_path):
-    planted = write_history(tmp_path, n_commits=50, steps={(REGRESSED, 20): [(35, 1.4)]}, samples=5)
+    planted = write_history(tmp_path, n_commits=50, steps={
+        (REGRESSED, 20): [(35, 1.4)], (FIXED, 10): [(15, 1.12), (30, 1 / 1.12)], (FIXED, 20): [(25, 0.85)],
+    }, samples=5)
     assert main(["publish", "--no-asv", "--config", str(planted.config), "--repo", str(planted.repo),
                  "--cache", str(tmp_path / "cache"), "--compare", planted.commits[30],
                  planted.commits[40]]) == 0
@@ -91,6 +94,8 @@ def test_dashboard_lists_the_planted_regression_without_console_errors(site, ser
     rows = browser.find_elements(By.CSS_SELECTOR, "table.changes tr.regression")
     texts = [row.text for row in rows]
     assert any(REGRESSED in text and "size=20" in text and site.commits[35][:8] in text for text in texts)
+    fixed = browser.find_element(By.ID, "fixed").find_element(By.XPATH, "following-sibling::table[1]")
+    assert FIXED in fixed.text and site.commits[30][:8] in fixed.text
     assert severe(browser) == []
     browser.save_screenshot(str(tmp_path / "dashboard.png"))
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000

@@ -35,6 +35,7 @@ CACHE_FILE = "history.json"
 CACHE_FORMAT = 1
 CONTEXT = changepoints.WINDOW_BEFORE + changepoints.SEGMENT
 REANALYSE = 2 * CONTEXT
+SERIES_KEY = ["machine", "env", "benchmark", "param_key"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,20 +131,23 @@ def build_series(frame: pd.DataFrame) -> list[Series]:
     frame = frame.sort_values(["order", "commit"], kind="stable")
     latest_version = frame.groupby("benchmark")["version"].last()
     frame = frame[frame["version"].fillna("") == frame["benchmark"].map(latest_version).fillna("")]
+    frame = frame.drop_duplicates(SERIES_KEY + ["commit"], keep="last")
+    column = {name: frame[name].to_numpy() for name in (
+        "params", "unit", "higher_is_better", "commit", "date", "value", "ci_low", "ci_high", "samples"
+    )}
     series = []
-    for (machine, env, benchmark, param_key), group in frame.groupby(
-        ["machine", "env", "benchmark", "param_key"], sort=True
+    for (machine, env, benchmark, param_key), rows in sorted(
+        frame.groupby(SERIES_KEY, sort=False).indices.items()
     ):
-        group = group.drop_duplicates("commit", keep="last")
-        samples = tuple(group["samples"])
-        first = group.iloc[0]
+        samples = tuple(column["samples"][rows])
+        first = rows[0]
         series.append(Series(
             machine=machine, env=env, benchmark=benchmark, param_key=param_key,
-            params=dict(first["params"]), unit=str(first["unit"]),
-            higher_is_better=bool(first["higher_is_better"]),
-            commits=tuple(group["commit"]), dates=tuple(group["date"]),
-            values=group["value"].to_numpy(float),
-            ci_low=group["ci_low"].to_numpy(float), ci_high=group["ci_high"].to_numpy(float),
+            params=dict(column["params"][first]), unit=str(column["unit"][first]),
+            higher_is_better=bool(column["higher_is_better"][first]),
+            commits=tuple(column["commit"][rows]), dates=tuple(column["date"][rows]),
+            values=column["value"][rows].astype(float),
+            ci_low=column["ci_low"][rows].astype(float), ci_high=column["ci_high"][rows].astype(float),
             samples=samples if any(s is not None for s in samples) else None,
         ))
     return series
