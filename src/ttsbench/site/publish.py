@@ -273,7 +273,6 @@ def _swap_in(built: Path, html_dir: Path) -> None:
     """Make ``built`` the html dir atomically; the old site ends up at ``built`` (then removed)."""
     if not html_dir.exists():
         os.replace(built, html_dir)
-        built.mkdir()
         return
     libc = ctypes.CDLL(None, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
