@@ -6,6 +6,7 @@ Skipped without a GPU.
 import pytest
 import torch
 
+from ttsbench.engine.kernels.sampling import SamplingOptions
 from ttsbench.engine.synthesizer import Synthesizer
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -47,3 +48,16 @@ def test_pinned_sdpa_backends_run_eager_decoding(backend):
     except RuntimeError as error:  # a backend this GPU or build does not offer
         pytest.skip(f"{backend}: {error}")
     assert result.codes.shape == (1, 16, 3)
+
+
+def test_graphed_code_predictor_matches_eager_greedy_and_is_reproducible_when_sampling():
+    greedy = SamplingOptions(do_sample=False)
+    eager = Synthesizer("tiny", "cuda", "float32", 0)
+    graphed = Synthesizer("tiny", "cuda", "float32", 0, cuda_graphs=True)
+    expected = eager.synthesize(TEXT, 6, sampling=greedy, fixed_length=True).codes
+    assert torch.equal(graphed.synthesize(TEXT, 6, sampling=greedy, fixed_length=True).codes,
+                       expected)
+    first = graphed.synthesize(TEXT, 6, fixed_length=True).codes
+    assert torch.equal(graphed.synthesize(TEXT, 6, fixed_length=True).codes, first)
+    fresh = Synthesizer("tiny", "cuda", "float32", 0, cuda_graphs=True)
+    assert torch.equal(fresh.synthesize(TEXT, 6, fixed_length=True).codes, first)

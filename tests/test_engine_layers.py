@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ttsbench.engine.config import PRESETS
-from ttsbench.engine.cuda_graphs import StaticTalkerDecoder
+from ttsbench.engine.cuda_graphs import StaticCodePredictor, StaticTalkerDecoder
 from ttsbench.engine.kv_cache import DynamicKVCache
 from ttsbench.engine.layers import RMSNorm, rotary_cos_sin
 from ttsbench.engine.weights import build_model
@@ -140,3 +140,27 @@ def test_seeded_weights_are_reproducible_and_seed_dependent():
                                other.state_dict().values()):
         assert torch.equal(a, b), name
     assert not torch.equal(first.talker.codec_head.weight, other.talker.codec_head.weight)
+
+
+def test_static_code_predictor_frame_matches_the_dynamic_one():
+    model = _model()
+    code_predictor = model.code_predictor
+    generator = torch.Generator().manual_seed(4)
+    hidden = torch.randn(2, 96, generator=generator)
+    first_embed = model.talker.codec_embedding(torch.tensor([3, 9]))
+    logits_seen = {"static": [], "dynamic": []}
+
+    def greedy(into):
+        def pick(logits, group):
+            logits_seen[into].append(logits.clone())
+            return logits.argmax(-1)
+        return pick
+
+    with torch.inference_mode():
+        static = StaticCodePredictor(code_predictor, 2, greedy("static"), generator=None)
+        static_codes = static.generate(hidden, first_embed)
+        dynamic_codes = code_predictor.generate(hidden, first_embed, greedy("dynamic"))
+    assert static_codes.shape == (2, 15)
+    assert torch.equal(static_codes, dynamic_codes)
+    torch.testing.assert_close(torch.stack(logits_seen["static"]),
+                               torch.stack(logits_seen["dynamic"]), atol=1e-4, rtol=1e-4)

@@ -16,7 +16,7 @@ from torch import nn
 from torch.profiler import record_function
 
 from ttsbench.engine.config import CodePredictorConfig
-from ttsbench.engine.kv_cache import DynamicKVCache
+from ttsbench.engine.kv_cache import DynamicKVCache, StaticKVCache
 from ttsbench.engine.layers import DecoderLayer, RMSNorm, rotary_cos_sin
 
 SampleFn = Callable[[torch.Tensor, int], torch.Tensor]
@@ -50,7 +50,8 @@ class CodePredictor(nn.Module):
         )
 
     def forward(
-        self, inputs_embeds: torch.Tensor, start: int, cache: DynamicKVCache
+        self, inputs_embeds: torch.Tensor, start: int, cache: DynamicKVCache | StaticKVCache,
+        attn_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Hidden states for talker-width ``inputs_embeds`` ``[B, L, H]`` at positions
         ``start..start+L-1``."""
@@ -62,21 +63,28 @@ class CodePredictor(nn.Module):
         )
         x = self.input_projection(inputs_embeds)
         for index, layer in enumerate(self.layers):
-            x = layer(x, cos, sin, cache=cache, layer=index)
+            x = layer(x, cos, sin, cache=cache, layer=index, attn_mask=attn_mask)
         return self.norm(x)
 
     def generate(
-        self, talker_hidden: torch.Tensor, first_code_embed: torch.Tensor, sample: SampleFn
+        self, talker_hidden: torch.Tensor, first_code_embed: torch.Tensor, sample: SampleFn,
+        cache: StaticKVCache | None = None,
     ) -> torch.Tensor:
         """Residual codes ``[B, 15]`` for one frame from the talker state ``[B, H]`` and the
-        embedding of its first code ``[B, H]``."""
-        cache = DynamicKVCache(len(self.layers))
+        embedding of its first code ``[B, H]``; a ``StaticKVCache`` of at least 16 slots keeps
+        every shape fixed (for CUDA-graph capture), otherwise a dynamic cache is used."""
+        kv = DynamicKVCache(len(self.layers)) if cache is None else cache
         inputs = torch.stack((talker_hidden, first_code_embed), dim=1)
         codes = []
         position = 0
         for group in range(self.config.num_residual_groups):
-            hidden = self(inputs, position, cache)
-            position += inputs.shape[1]
+            length = inputs.shape[1]
+            attn_mask = None
+            if cache is not None:
+                cache.positions = torch.arange(position, position + length, device=inputs.device)
+                attn_mask = cache.attention_mask()
+            hidden = self(inputs, position, kv, attn_mask)
+            position += length
             logits = self.lm_heads[group](hidden[:, -1])
             with record_function("sampling"):
                 code = sample(logits, group + 1)

@@ -1,16 +1,19 @@
-"""Talker decoding on a static KV cache, with the one-token decode step captured in a CUDA graph.
+"""Static-shape decoding captured in CUDA graphs: the talker step and the code predictor's frame.
 
-Each decode step has the same shapes (one token against ``max_length`` masked cache slots), so
-after a warm-up on a side stream the step (talker layers and codec head) is captured once with
-``torch.cuda.CUDAGraph`` and replayed with new inputs copied into its static buffers: one launch
-instead of hundreds. Without capture (``capture=False``, any device) the same static-cache step
-runs eagerly, which is how the CPU tests check it against the dynamic cache.
+Each talker decode step has the same shapes (one token against ``max_length`` masked cache
+slots), so after a warm-up on a side stream the step (talker layers and codec head) is captured
+once with ``torch.cuda.CUDAGraph`` and replayed with new inputs copied into its static buffers:
+one launch instead of hundreds. The code predictor's whole frame (15 sequential steps on a
+16-slot static cache, sampling included, its generator registered with the graph) is captured
+the same way. Without capture (``capture=False``, any device) the same static-cache code runs
+eagerly, which is how the CPU tests check it against the dynamic cache.
 """
 
 from __future__ import annotations
 
 import torch
 
+from ttsbench.engine.code_predictor import CodePredictor, SampleFn
 from ttsbench.engine.kv_cache import StaticKVCache
 from ttsbench.engine.talker import Talker
 
@@ -48,15 +51,7 @@ class StaticTalkerDecoder:
 
     def _capture(self) -> None:
         # Warm-up writes garbage into slot 0 only; every prefill overwrites it.
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            for _ in range(3):
-                self._forward_step()
-        torch.cuda.current_stream().wait_stream(side)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            self.outputs = self._forward_step()
+        self.graph, self.outputs = capture_graph(self._forward_step)
 
     def prefill(self, inputs_embeds: torch.Tensor) -> torch.Tensor:
         """Run the prompt ``[batch, L, H]`` eagerly into the cache; hidden states ``[B, L, H]``."""
@@ -85,3 +80,59 @@ class StaticTalkerDecoder:
             return self._forward_step()
         self.graph.replay()
         return self.outputs
+
+
+class StaticCodePredictor:
+    """The code predictor's frame (``CodePredictor.generate``) on a static 16-slot cache for a
+    fixed batch, captured in a CUDA graph when ``generator`` is given (it is registered with the
+    graph so each replay draws fresh random numbers) or run eagerly without capture."""
+
+    def __init__(
+        self, code_predictor: CodePredictor, batch: int, sample: SampleFn,
+        generator: torch.Generator | None,
+    ) -> None:
+        cfg = code_predictor.config
+        weight = code_predictor.lm_heads[0].weight
+        talker_hidden = code_predictor.codec_embedding[0].embedding_dim
+        self.code_predictor, self.sample = code_predictor, sample
+        self.cache = StaticKVCache(
+            cfg.num_layers, batch, cfg.num_kv_heads, cfg.num_residual_groups + 1, cfg.head_dim,
+            dtype=weight.dtype, device=weight.device,
+        )
+        self.hidden = torch.zeros(batch, talker_hidden, dtype=weight.dtype, device=weight.device)
+        self.first_embed = torch.zeros_like(self.hidden)
+        self.graph: torch.cuda.CUDAGraph | None = None
+        self.codes: torch.Tensor | None = None
+        if generator is not None:
+            self.graph, self.codes = capture_graph(self._generate, generator)
+
+    def _generate(self) -> torch.Tensor:
+        return self.code_predictor.generate(self.hidden, self.first_embed, self.sample,
+                                            self.cache)
+
+    def generate(self, hidden: torch.Tensor, first_code_embed: torch.Tensor) -> torch.Tensor:
+        """Residual codes ``[B, 15]`` (a fresh tensor) for one frame."""
+        self.hidden.copy_(hidden)
+        self.first_embed.copy_(first_code_embed)
+        if self.graph is None:
+            return self._generate()
+        self.graph.replay()
+        return self.codes.clone()
+
+
+def capture_graph(
+    fn, generator: torch.Generator | None = None, warmup: int = 3
+) -> tuple[torch.cuda.CUDAGraph, object]:
+    """Warm ``fn`` up on a side stream, then capture it: (graph, its static outputs)."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(warmup):
+            fn()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    if generator is not None:
+        graph.register_generator_state(generator)
+    with torch.cuda.graph(graph):
+        outputs = fn()
+    return graph, outputs

@@ -3,7 +3,7 @@
 Qwen3-style: pre-norm RMSNorm, grouped-query attention with per-head RMS "QK-norm", rotary
 position embedding (optionally the interleaved multimodal variant), SwiGLU feed-forward.
 Attention runs through ``torch.nn.functional.scaled_dot_product_attention``; the backend is chosen
-by the caller with ``torch.nn.attention.sdpa_kernel`` (see ``engine.attention_backend``).
+by the caller with ``torch.nn.attention.sdpa_kernel`` (``Synthesizer(sdpa_backend=...)``).
 """
 
 from __future__ import annotations
@@ -119,17 +119,37 @@ class Attention(nn.Module):
         v = v.transpose(1, 2)
         if cache is not None:
             k, v = cache.update(layer, k, v)
-        # Without an explicit mask a query block sees the keys before it plus a causal block of
-        # its own length; a single new token (length 1) sees every cached key.
-        is_causal = attn_mask is None and length > 1
-        if is_causal and k.shape[2] != length:
-            attn_mask = _prefix_causal_mask(length, k.shape[2], x.device)
-            is_causal = False
-        out = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=attn_mask, is_causal=is_causal,
-            enable_gqa=self.num_heads != self.num_kv_heads,
-        )
+        out = _grouped_attention(q, k, v, attn_mask)
         return self.o_proj(out.transpose(1, 2).reshape(batch, length, -1))
+
+
+def _grouped_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, attn_mask: torch.Tensor | None
+) -> torch.Tensor:
+    """SDPA of ``q`` ``[B, H, L, D]`` over ``k, v`` ``[B, H_kv, S, D]`` (``H`` a multiple of
+    ``H_kv``), causal when no mask is given.
+
+    A single query (a decode step) folds the query heads of each group into its query axis,
+    so every backend sees plain multi-head attention without copying keys; a query block with an
+    explicit mask expands the keys (the fused kernels do not all take GQA with a mask); a causal
+    block without one uses ``enable_gqa``.
+    """
+    batch, heads, length, dim = q.shape
+    kv_heads = k.shape[1]
+    groups = heads // kv_heads
+    if length == 1:
+        folded = q.view(batch, kv_heads, groups, dim)
+        out = F.scaled_dot_product_attention(folded, k, v, attn_mask=attn_mask)
+        return out.view(batch, heads, 1, dim)
+    if attn_mask is None and k.shape[2] != length:
+        # A block after cached positions: causal within the block, everything before visible.
+        attn_mask = _prefix_causal_mask(length, k.shape[2], q.device)
+    if attn_mask is None:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=groups > 1)
+    if groups > 1:
+        k = k.repeat_interleave(groups, dim=1)
+        v = v.repeat_interleave(groups, dim=1)
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
 
 
 def _prefix_causal_mask(q_len: int, k_len: int, device: torch.device) -> torch.Tensor:

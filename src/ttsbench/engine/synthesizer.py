@@ -24,7 +24,7 @@ from torch.profiler import record_function
 
 from ttsbench.engine import tokenizer
 from ttsbench.engine.config import SAMPLE_RATE, get_preset
-from ttsbench.engine.cuda_graphs import StaticTalkerDecoder
+from ttsbench.engine.cuda_graphs import StaticCodePredictor, StaticTalkerDecoder
 from ttsbench.engine.kernels.sampling import SamplingOptions, sample
 from ttsbench.engine.kv_cache import DynamicKVCache
 from ttsbench.engine.timing import StageClock, SynthesisTiming
@@ -80,7 +80,8 @@ class Synthesizer:
     """A preset's pipeline with seeded random weights on one device and dtype.
 
     ``cuda_graphs=True`` decodes the talker on a static KV cache with its decode step captured in
-    a CUDA graph (CUDA only: ValueError elsewhere). ``sdpa_backend`` (``math``, ``flash``,
+    a CUDA graph, and runs each frame's code predictor as one captured graph too (CUDA only:
+    ValueError elsewhere). ``sdpa_backend`` (``math``, ``flash``,
     ``efficient``, ``cudnn`` or None for PyTorch's choice) pins the attention kernel.
     """
 
@@ -112,6 +113,7 @@ class Synthesizer:
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(seed)
         self._static_decoders: dict[tuple[int, int], StaticTalkerDecoder] = {}
+        self._static_code_predictors: dict[tuple[int, SamplingOptions], StaticCodePredictor] = {}
         self.last_timing: SynthesisTiming | None = None
 
     # -- stage access -------------------------------------------------------------------------
@@ -186,12 +188,14 @@ class Synthesizer:
     ) -> torch.Tensor:
         """The 15 residual codes ``[B, 15]`` of a frame from the talker hidden state ``[B, H]``
         and the frame's first code ``[B]``."""
-        def draw(logits: torch.Tensor, group: int) -> torch.Tensor:
-            return sample(logits, sampling, generator=self.generator)
-
         with self._context(), record_function("code_predictor"):
             first_embed = self.model.talker.codec_embedding(first_code)
-            return self.model.code_predictor.generate(hidden, first_embed, draw)
+            if self.cuda_graphs:
+                graphed = self._static_code_predictor(hidden.shape[0], sampling)
+                return graphed.generate(hidden, first_embed)
+            return self.model.code_predictor.generate(
+                hidden, first_embed, self._residual_sampler(sampling)
+            )
 
     def decode(self, codes: torch.Tensor) -> torch.Tensor:
         """Codes ``[B, 16, T]`` to audio ``[B, T * 1920]`` on the model's device and dtype."""
@@ -299,6 +303,28 @@ class Synthesizer:
             )
         return self._static_decoders[key]
 
+    def _residual_sampler(self, sampling: SamplingOptions):
+        def draw(logits: torch.Tensor, group: int) -> torch.Tensor:
+            return sample(logits, sampling, generator=self.generator)
+        return draw
+
+    def _static_code_predictor(
+        self, batch: int, sampling: SamplingOptions
+    ) -> StaticCodePredictor:
+        """The captured code-predictor frame for ``batch`` and ``sampling`` (built once).
+
+        Capture draws from the sampling generator during warm-up; callers that need
+        reproducible draws build it before re-seeding (``_FrameGenerator`` does).
+        """
+        key = (batch, sampling)
+        if key not in self._static_code_predictors:
+            with self._context():
+                self._static_code_predictors[key] = StaticCodePredictor(
+                    self.model.code_predictor, batch, self._residual_sampler(sampling),
+                    self.generator,
+                )
+        return self._static_code_predictors[key]
+
     def talker_options(
         self, sampling: SamplingOptions | None, max_frames: int, fixed_length: bool
     ) -> SamplingOptions:
@@ -334,6 +360,8 @@ class _FrameGenerator:
             RESIDUAL_SAMPLING, do_sample=self.options.do_sample
         )
         cfg = synth.config.talker
+        if synth.cuda_graphs:  # capture first: its warm-up draws must not shift the seed
+            synth._static_code_predictor(batch, self.residual_options)
         synth.generator.manual_seed(synth.seed)
         self.clock = StageClock(synth.device)
         with self.clock.stage("prefill"):
