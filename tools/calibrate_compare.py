@@ -11,10 +11,10 @@ its original size (keeps the run-to-run drift of a shared machine, which resampl
 hide). A/A: the pair as is. Power: HEAD's samples multiplied by 1 + shift (2, 5, 10 %).
 A trial is an alarm when the rule calls a change (either direction) for A/A, and a detection when
 it calls a regression for a shifted pair. Rules: ttsbench's (``[tool.ttsbench]`` settings, BH over
-the benchmarks of one trial round) and asv's (``asv compare``: p < 0.002 from its U test
+the benchmarks of one trial round), the same after ``--remove-outliers iqr``, and asv's (``asv compare``: p < 0.002 from its U test
 (``asv._stats.is_different``) and ratio beyond the factor 1.1).
 
-    .venv/bin/python tools/calibrate_compare.py [--runs 8] [--trials 300] [--results DIR]
+    .venv/bin/python tools/calibrate_compare.py [--runs 6] [--trials 150] [--results DIR]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from asv_runner.statistics import compute_stats
 from ttsbench.track.compare import CompareRow, decide
 from ttsbench.track.config import load_config
 from ttsbench.track.loader import load_results
-from ttsbench.track.stats import adjust_pvalues, compare_samples
+from ttsbench.track.stats import adjust_pvalues, compare_samples, remove_outliers
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIFTS = (0.0, 0.02, 0.05, 0.10)
@@ -70,10 +70,12 @@ def asv_flags(base: np.ndarray, head: np.ndarray) -> tuple[bool, bool]:
     return different and (ratio > ASV_FACTOR or ratio < 1 / ASV_FACTOR), different and ratio > ASV_FACTOR
 
 
-def ttsbench_flags(pairs, config) -> list[tuple[bool, bool]]:
+def ttsbench_flags(pairs, config, outlier_rule=None) -> list[tuple[bool, bool]]:
     """(changed, regressed) per pair by ttsbench's rule, BH across the pairs of one round."""
     rows = []
     for base, head in pairs:
+        if outlier_rule:
+            base, head = remove_outliers(base, outlier_rule), remove_outliers(head, outlier_rule)
         result = compare_samples(base, head, confidence=1 - config.alpha)
         row = CompareRow("b", {}, "", "m", "e", "seconds", False, "unchanged", comparison=result)
         for name in ("ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "method"):
@@ -99,32 +101,31 @@ def calibrate(sets: dict[str, list[np.ndarray]], trials: int, seed: int, config)
                 head = rng.choice(sets[name][j], size=len(sets[name][j])) * (1 + shift)
                 pairs.append((base, head))
             ours = ttsbench_flags(pairs, config)
-            for name, (base, head), (changed, regressed) in zip(names, pairs, ours):
-                asv_changed, asv_regressed = asv_flags(base, head)
-                records.append({
-                    "shift": shift, "benchmark": name, "n": len(base),
-                    "ttsbench": regressed if shift else changed,
-                    "asv": asv_regressed if shift else asv_changed,
-                })
+            trimmed = ttsbench_flags(pairs, config, outlier_rule="iqr")
+            for name, (base, head), mine, cut in zip(names, pairs, ours, trimmed):
+                theirs = asv_flags(base, head)
+                pick = 1 if shift else 0  # regressions for shifted pairs, any change for A/A
+                records.append({"shift": shift, "benchmark": name, "n": len(base),
+                                "ttsbench": mine[pick], "ttsbench_iqr": cut[pick], "asv": theirs[pick]})
     return pd.DataFrame(records)
 
 
 def table(records: pd.DataFrame) -> str:
-    rates = records.groupby("shift")[["ttsbench", "asv"]].mean()
-    lines = ["| injected change | measure | ttsbench compare | asv rule (1.1 + U test) | trials |",
-             "|---|---|---|---|---|"]
+    rates = records.groupby("shift")[["ttsbench", "ttsbench_iqr", "asv"]].mean()
+    lines = ["| injected change | measure | ttsbench compare | ttsbench --remove-outliers iqr "
+             "| asv rule (1.1 + U test) | trials |", "|---|---|---|---|---|---|"]
     for shift, row in rates.iterrows():
         measure = "false alarms (A/A)" if shift == 0 else "power (regression found)"
         count = int((records["shift"] == shift).sum())
         lines.append(f"| {'none' if shift == 0 else f'+{shift:.0%}'} | {measure} | "
-                     f"{row['ttsbench']:.1%} | {row['asv']:.1%} | {count} |")
+                     f"{row['ttsbench']:.1%} | {row['ttsbench_iqr']:.1%} | {row['asv']:.1%} | {count} |")
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=8, help="identical commits to run asv on")
-    parser.add_argument("--trials", type=int, default=300, help="rounds per injected shift")
+    parser.add_argument("--runs", type=int, default=6, help="identical commits to run asv on")
+    parser.add_argument("--trials", type=int, default=150, help="rounds per injected shift")
     parser.add_argument("--results", type=Path, help="use this asv results dir instead of recording")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -144,11 +145,11 @@ def main(argv=None) -> int:
           f"noise floor={config.noise_floor:.0%}; CI of the ratio must exclude 1\n")
     print(table(records))
     print("\nper benchmark (false alarms / power at +5%):")
-    per = records.pivot_table(index="benchmark", columns="shift", values=["ttsbench", "asv"])
+    per = records.pivot_table(index="benchmark", columns="shift", values=["ttsbench", "ttsbench_iqr", "asv"])
     for name in per.index:
-        print(f"  {name}: ttsbench {per.loc[name, ('ttsbench', 0.0)]:.1%} / "
-              f"{per.loc[name, ('ttsbench', 0.05)]:.1%}; asv {per.loc[name, ('asv', 0.0)]:.1%} / "
-              f"{per.loc[name, ('asv', 0.05)]:.1%}")
+        print(f"  {name}: " + "; ".join(
+            f"{rule} {per.loc[name, (rule, 0.0)]:.1%} / {per.loc[name, (rule, 0.05)]:.1%}"
+            for rule in ("ttsbench", "ttsbench_iqr", "asv")))
     return 0
 
 

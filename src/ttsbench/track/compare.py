@@ -141,6 +141,8 @@ def decide(row: CompareRow, config: TrackerConfig, alpha: float) -> None:
         return
     if not _is_change(row, config, alpha):
         row.kind = "unchanged"
+        if row.method == "mann-whitney" and row.p_adjusted < alpha and abs(row.ratio - 1.0) >= config.noise_floor:
+            row.note = "inconclusive: U test significant but the ratio's CI or effect size is not"
         return
     worse = row.ratio < 1.0 if row.higher_is_better else row.ratio > 1.0
     row.kind = "regression" if worse else "improvement"
