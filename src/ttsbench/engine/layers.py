@@ -8,6 +8,8 @@ by the caller with ``torch.nn.attention.sdpa_kernel`` (``Synthesizer(sdpa_backen
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -24,10 +26,8 @@ class RMSNorm(nn.Module):
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        dtype = x.dtype
-        x = x.float()
-        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
-        return self.weight * x.to(dtype)
+        normed = F.rms_norm(x.float(), (x.shape[-1],), eps=self.eps)
+        return self.weight * normed.to(x.dtype)
 
 
 class SwiGLU(nn.Module):
@@ -58,9 +58,7 @@ def rotary_cos_sin(
     and ``j < 3 * section[2]``, the temporal stream otherwise.
     """
     half = head_dim // 2
-    inv_freq = theta ** (
-        -torch.arange(0, half, device=positions.device, dtype=torch.float32) / half
-    )
+    inv_freq = _inverse_frequencies(half, theta, positions.device)
     if mrope_section is None:
         freqs = positions.float()[..., None] * inv_freq
     else:
@@ -73,6 +71,13 @@ def rotary_cos_sin(
             freqs[..., index] = per_stream[stream][..., index]
     emb = torch.cat((freqs, freqs), dim=-1)
     return emb.cos().to(dtype), emb.sin().to(dtype)
+
+
+@functools.lru_cache(maxsize=32)
+def _inverse_frequencies(half: int, theta: float, device: torch.device) -> torch.Tensor:
+    """``theta ** (-i / half)`` for ``i < half`` (float32, cached per device; read-only)."""
+    exponents = torch.arange(0, half, dtype=torch.float64) / half
+    return (theta ** -exponents).to(device=device, dtype=torch.float32)
 
 
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
