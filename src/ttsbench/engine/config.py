@@ -40,7 +40,7 @@ class TalkerConfig:
     rope_theta: float = 1_000_000.0
     mrope_section: tuple[int, int, int] = (24, 20, 20)
     rms_norm_eps: float = 1e-6
-    max_positions: int = 4096
+    max_positions: int = 32_768
     codebook_size: int = 2048
     codec_pad_id: int = 2148
     codec_bos_id: int = 2149
