@@ -158,3 +158,18 @@ def test_outlier_removal_only_on_request(capsys, tmp_path):
     assert row["n_head"] == 21 and row["outliers_head"]["iqr"] >= 1
     _, out, _ = compare(capsys, root, BASE, HEAD, "--format", "json", "--remove-outliers", "iqr")
     assert json.loads(out)[0]["n_head"] == 21 - row["outliers_head"]["iqr"]
+
+
+BLAS = "/work/shared/data/asv-histories/BLAS-Benchmarks/results"
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir(BLAS), reason="shared BLAS history not present")
+def test_real_history_without_samples_finds_what_asv_published(capsys):
+    # gh-pages/regressions.json of that history: gbmv regressions between these two commits
+    code, out, _ = compare(capsys, BLAS, "0c1d2e75", "9893c99c", "--machine", "gha-aws-skylake", "--format", "json")
+    rows = {(r["benchmark"], r["param_key"]): r for r in json.loads(out)}
+    assert code == 1
+    for key in ("size=400, variant='s', kl=3", "size=400, variant='d', kl=2", "size=600, variant='s', kl=1"):
+        row = rows[("benchmarks.gbmv.time_gbmv", key)]
+        assert row["kind"] == "regression" and row["method"] == "ci-overlap" and row["p_value"] is None
+    assert {r["method"] for r in rows.values()} == {"ci-overlap"}
