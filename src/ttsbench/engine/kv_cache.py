@@ -42,11 +42,6 @@ class DynamicKVCache:
         self.keys[layer], self.values[layer] = key, value
         return key, value
 
-    def repeat_batch(self, times: int) -> None:
-        """Tile every cached sequence ``times`` along the batch axis."""
-        self.keys = [k.repeat(times, 1, 1, 1) for k in self.keys]
-        self.values = [v.repeat(times, 1, 1, 1) for v in self.values]
-
 
 class StaticKVCache:
     """Fixed ``[B, H_kv, max_length, D]`` buffers written at ``positions`` (a device tensor).

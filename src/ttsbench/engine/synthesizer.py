@@ -131,7 +131,8 @@ class Synthesizer:
 
         ``max_new_frames`` sizes the static cache when ``cuda_graphs`` is on.
         """
-        if not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2 or input_ids.numel() == 0:
+        if (not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2
+                or input_ids.numel() == 0 or input_ids.is_floating_point()):
             raise ValueError("input_ids: expected a non-empty LongTensor [batch, length]")
         talker = self.model.talker
         cfg = talker.config
@@ -147,10 +148,8 @@ class Synthesizer:
             pad_codec, bos_codec = codec(
                 torch.tensor([cfg.codec_pad_id, cfg.codec_bos_id], device=self.device)
             ).unbind(0)
-            embeds = torch.cat(
-                (talker.embed_text(ids) + pad_codec, (bos_text + bos_codec)[:, None].expand(batch, 1, -1)),
-                dim=1,
-            )
+            speech_start = (bos_text + bos_codec)[:, None].expand(batch, 1, -1)
+            embeds = torch.cat((talker.embed_text(ids) + pad_codec, speech_start), dim=1)
             if self.cuda_graphs:
                 cache = self._static_decoder(batch, length + 1 + max_new_frames)
                 hidden = cache.prefill(embeds)[:, -1]
