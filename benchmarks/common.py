@@ -72,11 +72,12 @@ def generator(seed: int, dev: torch.device | str = "cpu") -> torch.Generator:
 
 
 def require(module: str, name: str):
-    """``ttsbench.<module>.<name>``, or NotImplementedError (asv: skipped) when this commit lacks it."""
+    """``ttsbench.<module>.<name>``; NotImplementedError (asv: skipped) when the commit lacks it."""
     try:
         return getattr(importlib.import_module(f"ttsbench.{module}"), name)
     except (ImportError, AttributeError) as exc:
-        raise NotImplementedError(f"ttsbench.{module}.{name} is not in this commit ({exc})") from None
+        raise NotImplementedError(
+            f"ttsbench.{module}.{name} is not in this commit ({exc})") from None
 
 
 class KernelTiming:

@@ -1,12 +1,14 @@
 """Sampling filters and the composed sampler on one decode step's logits (batch 1)."""
 
+import dataclasses
+
 from .. import common, fixtures
 
 VOCABS = [1024, 32000, 151936]
 
 
 def _talker_options(options_cls, vocab):
-    """Qwen3-TTS talker settings with top-p 0.9; special-token suppression when the vocab has room."""
+    """Qwen3-TTS talker settings with top-p 0.9; suppression when the vocab has special ids."""
     talker = vocab > 1024
     return options_cls(temperature=0.9, top_k=50, top_p=0.9, repetition_penalty=1.05,
                        min_new_tokens=2, eos_token_id=vocab - 1024 + 102 if talker else None,
@@ -81,7 +83,7 @@ class RepetitionPenalty(_Logits):
 
 
 class Sampler(_Logits):
-    """The composed sampler (all processors and warpers, multinomial) and greedy, 100 tokens back."""
+    """The composed sampler (processors, warpers, multinomial) and greedy, 100 tokens back."""
     params = (VOCABS,)
     param_names = ["vocab"]
     version = "1"
@@ -91,7 +93,7 @@ class Sampler(_Logits):
         self.sample = common.require("engine.kernels.sampling", "sample")
         super().setup(vocab)
         self.options = _talker_options(options_cls, vocab)
-        self.greedy_options = options_cls(**{**vars(self.options), "do_sample": False})
+        self.greedy_options = dataclasses.replace(self.options, do_sample=False)
         self.previous = fixtures.previous_tokens(1, 100, vocab).to(self.device)
         self.generator = common.generator(0, self.device)
 

@@ -1,4 +1,4 @@
-"""Argument checks shared by the kernels: each failure is a ValueError naming parameter and value."""
+"""Argument checks shared by the kernels: each failure is a ValueError naming parameter, value."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ def describe(value) -> str:
         return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
     shape = getattr(value, "shape", None)
     if shape is not None:
-        return f"{type(value).__name__} of shape {tuple(shape)} and dtype {getattr(value, 'dtype', '?')}"
+        dtype = getattr(value, "dtype", "?")
+        return f"{type(value).__name__} of shape {tuple(shape)} and dtype {dtype}"
     return repr(value) if isinstance(value, (int, float, str)) else type(value).__name__
 
 
@@ -32,7 +33,8 @@ def check_positive_float(name: str, value) -> None:
 
 def check_float_tensor(name: str, value, dims: tuple[int, ...], layout: str) -> None:
     """``value`` must be a floating torch tensor with one of ``dims`` dimensions."""
-    if not isinstance(value, torch.Tensor) or not value.is_floating_point() or value.dim() not in dims:
+    if (not isinstance(value, torch.Tensor) or not value.is_floating_point()
+            or value.dim() not in dims):
         raise ValueError(f"{name}: expected a floating tensor {layout}, got {describe(value)}")
 
 

@@ -15,7 +15,8 @@ from ._checks import check_int, check_int_tensor
 def _shifted_index(num_codebooks: int, frames: int, batch: int,
                    device: torch.device) -> torch.Tensor:
     """index[b, k, t] = t + k: where frame t of codebook k lands in the delayed layout."""
-    index = torch.arange(frames, device=device) + torch.arange(num_codebooks, device=device)[:, None]
+    shift = torch.arange(num_codebooks, device=device)[:, None]
+    index = torch.arange(frames, device=device) + shift
     return index.expand(batch, num_codebooks, frames)
 
 

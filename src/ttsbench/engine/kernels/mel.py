@@ -97,14 +97,17 @@ def _check_config(config) -> None:
 
 
 def mel_spectrogram(waveform: torch.Tensor, config: MelConfig = MEL_A) -> torch.Tensor:
-    """``waveform`` [samples] or [batch, samples] -> [(batch,) n_mels, frames], same device/dtype."""
+    """``waveform`` [samples] or [batch, samples] -> [(batch,) n_mels, frames]; device, dtype kept."""
     check_float_tensor("waveform", waveform, (1, 2), "[samples] or [batch, samples]")
     _check_config(config)
     batched = waveform if waveform.dim() == 2 else waveform.unsqueeze(0)
-    pad = config.n_fft // 2 if config.padding == "center" else (config.n_fft - config.hop_length) // 2
+    if config.padding == "center":
+        pad = config.n_fft // 2
+    else:
+        pad = (config.n_fft - config.hop_length) // 2
     if batched.shape[1] <= pad:
-        raise ValueError(f"waveform: {batched.shape[1]} samples; reflect padding needs more than "
-                         f"{pad}")
+        raise ValueError(f"waveform: {batched.shape[1]} samples; reflect padding needs more "
+                         f"than {pad}")
     padded = torch.nn.functional.pad(batched.unsqueeze(1), (pad, pad), mode="reflect").squeeze(1)
     window, basis = _cached_tensors(config, waveform.device, waveform.dtype)
     spectrum = torch.stft(padded, config.n_fft, hop_length=config.hop_length,

@@ -159,7 +159,7 @@ def process_logits(logits: torch.Tensor, options: SamplingOptions, *,
 
 def sampling_probs(logits: torch.Tensor, options: SamplingOptions, *,
                    previous_tokens: torch.Tensor | None = None, step: int = 0) -> torch.Tensor:
-    """The distribution ``sample`` draws from: processors, then warpers, then softmax [batch, vocab]."""
+    """The distribution ``sample`` draws from: processors, warpers, softmax [batch, vocab]."""
     scores = process_logits(logits, options, previous_tokens=previous_tokens, step=step)
     if options.temperature != 1:
         scores = apply_temperature(scores, options.temperature)
