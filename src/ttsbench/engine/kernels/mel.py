@@ -97,7 +97,7 @@ def _check_config(config) -> None:
 
 
 def mel_spectrogram(waveform: torch.Tensor, config: MelConfig = MEL_A) -> torch.Tensor:
-    """``waveform`` [samples] or [batch, samples] -> [(batch,) n_mels, frames]; device, dtype kept."""
+    """``waveform`` [samples] or [batch, samples] -> [(batch,) n_mels, frames], on its device."""
     check_float_tensor("waveform", waveform, (1, 2), "[samples] or [batch, samples]")
     _check_config(config)
     batched = waveform if waveform.dim() == 2 else waveform.unsqueeze(0)
