@@ -147,6 +147,21 @@ def test_profiler_sees_every_stage_span(synth):
         assert span in names
 
 
+@pytest.mark.parametrize("backend, kernel", [
+    ("math", "aten::_scaled_dot_product_attention_math"),
+    ("flash", "aten::_scaled_dot_product_flash_attention_for_cpu"),
+])
+def test_the_pinned_sdpa_backend_is_the_one_that_runs(backend, kernel):
+    synth = Synthesizer("tiny", "cpu", "float32", 0, sdpa_backend=backend)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        synth.synthesize(TEXT, 1, fixed_length=True)
+    names = {event.name for event in prof.events()}
+    assert kernel in names
+    other = {"math": "aten::_scaled_dot_product_flash_attention_for_cpu",
+             "flash": "aten::_scaled_dot_product_attention_math"}[backend]
+    assert other not in names
+
+
 def test_other_dtypes_and_the_math_backend_run():
     for dtype in ("bfloat16", "float16"):
         result = Synthesizer("tiny", "cpu", dtype, 0, sdpa_backend="math").synthesize(
@@ -161,6 +176,7 @@ def test_other_dtypes_and_the_math_backend_run():
     ({"seed": -1}, "seed"),
     ({"cuda_graphs": True}, "cuda_graphs"),
     ({"sdpa_backend": "fastest"}, "sdpa_backend"),
+    ({"sdpa_backend": "efficient"}, "no CPU kernel"),
 ])
 def test_bad_constructor_arguments_raise_value_error(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -47,6 +47,7 @@ RESIDUAL_SAMPLING = SamplingOptions(
     temperature=0.9, top_k=50, top_p=1.0, repetition_penalty=1.0, min_new_tokens=0,
     suppress_tokens=False,
 )
+CPU_SDPA_BACKENDS = ("math", "flash")  # PyTorch's CPU kernels; the others are CUDA-only
 DEFAULT_STATIC_FRAMES = 256
 
 
@@ -106,6 +107,10 @@ class Synthesizer:
         if sdpa_backend is not None and sdpa_backend not in SDPA_BACKENDS:
             raise ValueError(f"sdpa_backend={sdpa_backend!r}: choose one of "
                              f"{', '.join(SDPA_BACKENDS)} or None")
+        if sdpa_backend is not None and self.device.type == "cpu" and (
+                sdpa_backend not in CPU_SDPA_BACKENDS):
+            raise ValueError(f"sdpa_backend={sdpa_backend!r} has no CPU kernel: choose "
+                             f"{' or '.join(CPU_SDPA_BACKENDS)} on CPU, or None")
         self.seed = seed
         self.cuda_graphs = cuda_graphs
         self.sdpa_backend = sdpa_backend
