@@ -39,8 +39,10 @@ class Workload:
         return self.frames / FRAME_RATE_HZ
 
 
-def load_workloads(fixtures_dir: str | Path, names: tuple[str, ...] = INPUT_NAMES) -> list[Workload]:
-    """Read ``<fixtures_dir>/<name>.txt`` for each name; TtsbenchError when one is missing or empty."""
+def load_workloads(
+    fixtures_dir: str | Path, names: tuple[str, ...] = INPUT_NAMES
+) -> list[Workload]:
+    """``<fixtures_dir>/<name>.txt`` for each name; TtsbenchError when one is missing or empty."""
     workloads = []
     for name in names:
         path = Path(fixtures_dir) / f"{name}.txt"

@@ -128,6 +128,8 @@ class MemoryTracker:
         self.stop()
 
 
-def track_peak_memory(device: torch.device | str = "cpu", interval_s: float = 0.005) -> MemoryTracker:
+def track_peak_memory(
+    device: torch.device | str = "cpu", interval_s: float = 0.005
+) -> MemoryTracker:
     """A context manager measuring peak memory of its block on ``device`` (see module docs)."""
     return MemoryTracker(device, interval_s)
