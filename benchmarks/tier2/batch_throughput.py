@@ -1,0 +1,31 @@
+"""Throughput of batched synthesis: the short fixture at batch size 1 to 16."""
+
+from . import models
+
+RUNS = 3
+
+
+class BatchThroughput:
+    """Talker tokens (12.5 Hz frames) per second summed over the batch; median of three runs."""
+
+    params = (models.PRESETS, [1, 2, 4, 8, 16])
+    param_names = ["preset", "batch_size"]
+    timeout = 600
+    rounds = 1
+
+    def setup(self, preset, batch_size):
+        self.synthesizer = models.synthesizer(preset)
+        self.device = models.device_for(preset)
+        self.workload = models.workload("short")
+        self.synthesizer.synthesize("Warm up.", 2, fixed_length=True, batch_size=batch_size)
+
+    def track_tokens_per_second(self, preset, batch_size):
+        def rate():
+            seconds = models.timed(self.device, lambda: self.synthesizer.synthesize(
+                self.workload.text, self.workload.frames, fixed_length=True, batch_size=batch_size
+            ))
+            return batch_size * self.workload.frames / seconds
+
+        return models.median_of(RUNS, rate)
+
+    track_tokens_per_second.unit = "tokens/s"
