@@ -26,21 +26,23 @@ class RMSNorm(nn.Module):
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dtype == torch.float32:
+            return F.rms_norm(x, (x.shape[-1],), self.weight, self.eps)
         normed = F.rms_norm(x.float(), (x.shape[-1],), eps=self.eps)
         return self.weight * normed.to(x.dtype)
 
 
 class SwiGLU(nn.Module):
-    """``down(silu(gate(x)) * up(x))``, no biases."""
+    """``down(silu(gate(x)) * up(x))``, no biases; gate and up share one fused projection."""
 
     def __init__(self, hidden: int, intermediate: int) -> None:
         super().__init__()
-        self.gate_proj = nn.Linear(hidden, intermediate, bias=False)
-        self.up_proj = nn.Linear(hidden, intermediate, bias=False)
+        self.gate_up_proj = nn.Linear(hidden, 2 * intermediate, bias=False)
         self.down_proj = nn.Linear(intermediate, hidden, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        gate, up = self.gate_up_proj(x).chunk(2, dim=-1)
+        return self.down_proj(F.silu(gate) * up)
 
 
 def rotary_cos_sin(
@@ -88,7 +90,10 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
 
 
 class Attention(nn.Module):
-    """Grouped-query self-attention with QK-norm and rotary embedding, optionally cached."""
+    """Grouped-query self-attention with QK-norm and rotary embedding, optionally cached.
+
+    The query, key and value projections are one fused linear layer (same parameters as three).
+    """
 
     def __init__(
         self, hidden: int, num_heads: int, num_kv_heads: int, head_dim: int, eps: float,
@@ -98,9 +103,8 @@ class Attention(nn.Module):
         if num_heads % num_kv_heads:
             raise ValueError(f"num_heads {num_heads} not a multiple of num_kv_heads {num_kv_heads}")
         self.num_heads, self.num_kv_heads, self.head_dim = num_heads, num_kv_heads, head_dim
-        self.q_proj = nn.Linear(hidden, num_heads * head_dim, bias=False)
-        self.k_proj = nn.Linear(hidden, num_kv_heads * head_dim, bias=False)
-        self.v_proj = nn.Linear(hidden, num_kv_heads * head_dim, bias=False)
+        self.split = (num_heads * head_dim, num_kv_heads * head_dim, num_kv_heads * head_dim)
+        self.qkv_proj = nn.Linear(hidden, sum(self.split), bias=False)
         self.o_proj = nn.Linear(num_heads * head_dim, hidden, bias=False)
         self.q_norm = RMSNorm(head_dim, eps) if qk_norm else nn.Identity()
         self.k_norm = RMSNorm(head_dim, eps) if qk_norm else nn.Identity()
@@ -116,9 +120,10 @@ class Attention(nn.Module):
         attn_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         batch, length, _ = x.shape
-        q = self.q_norm(self.q_proj(x).view(batch, length, self.num_heads, self.head_dim))
-        k = self.k_norm(self.k_proj(x).view(batch, length, self.num_kv_heads, self.head_dim))
-        v = self.v_proj(x).view(batch, length, self.num_kv_heads, self.head_dim)
+        q, k, v = self.qkv_proj(x).split(self.split, dim=-1)
+        q = self.q_norm(q.reshape(batch, length, self.num_heads, self.head_dim))
+        k = self.k_norm(k.reshape(batch, length, self.num_kv_heads, self.head_dim))
+        v = v.reshape(batch, length, self.num_kv_heads, self.head_dim)
         q = apply_rotary(q.transpose(1, 2), cos, sin)
         k = apply_rotary(k.transpose(1, 2), cos, sin)
         v = v.transpose(1, 2)
