@@ -49,18 +49,24 @@ class CodePredictor(nn.Module):
             nn.Linear(config.hidden_size, config.vocab_size, bias=False) for _ in range(groups)
         )
 
+    def rotary(
+        self, batch: int, length: int, like: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """RoPE tables ``[batch, length, head_dim]`` for positions ``0..length-1``."""
+        positions = torch.arange(length, device=like.device).expand(batch, length)
+        return rotary_cos_sin(positions, self.config.head_dim, self.config.rope_theta, like.dtype)
+
     def forward(
         self, inputs_embeds: torch.Tensor, start: int, cache: DynamicKVCache | StaticKVCache,
         attn_mask: torch.Tensor | None = None,
+        rotary: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Hidden states for talker-width ``inputs_embeds`` ``[B, L, H]`` at positions
-        ``start..start+L-1``."""
+        ``start..start+L-1``; ``rotary`` is a table from ``self.rotary`` covering them."""
         batch, length, _ = inputs_embeds.shape
-        positions = torch.arange(start, start + length, device=inputs_embeds.device)
-        cos, sin = rotary_cos_sin(
-            positions.expand(batch, length), self.config.head_dim, self.config.rope_theta,
-            inputs_embeds.dtype,
-        )
+        if rotary is None:
+            rotary = self.rotary(batch, start + length, inputs_embeds)
+        cos, sin = (table[:, start:start + length] for table in rotary)
         x = self.input_projection(inputs_embeds)
         for index, layer in enumerate(self.layers):
             x = layer(x, cos, sin, cache=cache, layer=index, attn_mask=attn_mask)
@@ -75,6 +81,7 @@ class CodePredictor(nn.Module):
         every shape fixed (for CUDA-graph capture), otherwise a dynamic cache is used."""
         kv = DynamicKVCache(len(self.layers)) if cache is None else cache
         inputs = torch.stack((talker_hidden, first_code_embed), dim=1)
+        rotary = self.rotary(inputs.shape[0], self.config.num_residual_groups + 1, inputs)
         codes = []
         position = 0
         for group in range(self.config.num_residual_groups):
@@ -83,7 +90,7 @@ class CodePredictor(nn.Module):
             if cache is not None:
                 cache.positions = torch.arange(position, position + length, device=inputs.device)
                 attn_mask = cache.attention_mask()
-            hidden = self(inputs, position, kv, attn_mask)
+            hidden = self(inputs, position, kv, attn_mask, rotary)
             position += length
             logits = self.lm_heads[group](hidden[:, -1])
             with record_function("sampling"):
