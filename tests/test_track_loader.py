@@ -142,3 +142,9 @@ def test_reads_a_real_history_from_another_project():
     by_commit = frame.groupby("commit").agg(order=("order", "first"), date=("date", "min")).sort_values("order")
     assert by_commit["date"].is_monotonic_increasing
     assert not frame.attrs["warnings"]
+
+
+def test_higher_is_better_patterns_mark_named_benchmarks(results):
+    frame = load_results(results, higher_is_better=[r"time_topk$"]).set_index("benchmark")
+    assert frame.loc["bench.Kernel.time_topk", "higher_is_better"].all()
+    assert not frame.loc["bench.time_broken", "higher_is_better"].any()

@@ -14,12 +14,14 @@ it calls a regression for a shifted pair. Rules: ttsbench's (``[tool.ttsbench]``
 the benchmarks of one trial round), the same after ``--remove-outliers iqr``, and asv's (``asv compare``: p < 0.002 from its U test
 (``asv._stats.is_different``) and ratio beyond the factor 1.1).
 
-    .venv/bin/python tools/calibrate_compare.py [--runs 6] [--trials 150] [--results DIR]
+    .venv/bin/python tools/calibrate_compare.py [--runs 6] [--trials 150] [--results DIR | --keep DIR] [--alpha A] [--noise-floor F]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -127,12 +129,19 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=6, help="identical commits to run asv on")
     parser.add_argument("--trials", type=int, default=150, help="rounds per injected shift")
     parser.add_argument("--results", type=Path, help="use this asv results dir instead of recording")
+    parser.add_argument("--keep", type=Path, help="copy the recorded results dir here for re-analysis")
+    parser.add_argument("--alpha", type=float, help="override [tool.ttsbench] alpha")
+    parser.add_argument("--noise-floor", type=float, help="override [tool.ttsbench] noise_floor")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     config = load_config(ROOT / "pyproject.toml")
+    overrides = {k: v for k, v in (("alpha", args.alpha), ("noise_floor", args.noise_floor)) if v is not None}
+    config = dataclasses.replace(config, **overrides)
     with tempfile.TemporaryDirectory(prefix="ttsbench-calibrate-") as workdir:
         results_dir = args.results or record_runs(Path(workdir), args.runs)
         sets = sample_sets(results_dir)
+        if args.keep and not args.results:
+            shutil.copytree(results_dir, args.keep, dirs_exist_ok=True)
     if not sets:
         print(f"no benchmark with samples in two or more runs under {results_dir}", file=sys.stderr)
         return 2

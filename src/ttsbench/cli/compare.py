@@ -49,7 +49,8 @@ def load_pair(args, config):
     if args.alpha is not None and not 0 < args.alpha < 1:
         raise TtsbenchError(f"--alpha {args.alpha} is not between 0 and 1; use e.g. 0.05")
     repo = open_repository()
-    frame = load_results(args.results, machine=args.machine, env=args.env, repo=repo)
+    frame = load_results(args.results, machine=args.machine, env=args.env, repo=repo,
+                         higher_is_better=config.higher_is_better)
     for line in frame.attrs.get("warnings", []):
         print(f"ttsbench: warning: {line}", file=sys.stderr)
     commits = frame["commit"].unique()

@@ -164,15 +164,19 @@ def _add_order(frame: pd.DataFrame, repo) -> pd.DataFrame:
     return frame
 
 
-def load_results(results_dir, *, machine=None, env=None, repo=None) -> pd.DataFrame:
-    """All results under ``results_dir`` (optionally one machine / env) as a tidy DataFrame."""
+def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_better=None) -> pd.DataFrame:
+    """All results under ``results_dir`` (optionally one machine / env) as a tidy DataFrame.
+
+    ``higher_is_better``: name regexes of higher-is-better benchmarks (default: the nearest
+    pyproject.toml's ``[tool.ttsbench] higher_is_better``).
+    """
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise TtsbenchError(
             f"no results directory at {results_dir}; run asv first or pass --results DIR"
         )
     benchmarks = load_benchmarks(results_dir)
-    patterns = load_config().higher_is_better
+    patterns = load_config().higher_is_better if higher_is_better is None else tuple(higher_is_better)
     warnings: list[str] = []
     rows: list[dict] = []
     for folder, files in _result_files(results_dir, machine):
