@@ -9,15 +9,6 @@ from ttsbench.engine.layers import rotary_cos_sin
 from ttsbench.engine.weights import initialize
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core runner more threads only add contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _layer():
     layer = DualFFNDecoderLayer(64, 4, 2, 16, 128)
     initialize(layer, torch.Generator().manual_seed(0))

@@ -1,6 +1,5 @@
 """Layers and caches: multimodal RoPE, KV-cache steps against full recomputation, static cache."""
 
-import pytest
 import torch
 
 from ttsbench.engine.config import PRESETS
@@ -10,15 +9,6 @@ from ttsbench.engine.layers import RMSNorm, rotary_cos_sin
 from ttsbench.engine.weights import build_model
 
 TINY = PRESETS["tiny"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core runner more threads only add contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _model():

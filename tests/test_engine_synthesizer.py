@@ -12,15 +12,6 @@ from ttsbench.engine.timing import SynthesisTiming
 TEXT = "Hello world."
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core runner more threads only add contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def synth():
     return Synthesizer("tiny", "cpu", "float32", 0)
