@@ -4,7 +4,6 @@ import dataclasses
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from history_fixtures import write_history
@@ -101,7 +100,7 @@ def _series(values):
     return history_module.Series(
         machine="m", env="e", benchmark="b.time_x", param_key="", params={}, unit="seconds",
         higher_is_better=False, commits=tuple(f"{i:040x}" for i in range(n)),
-        dates=tuple(pd.Timestamp(1_700_000_000 + 60 * i, unit="s", tz="UTC") for i in range(n)),
+        dates=np.datetime64("2023-11-14T22:13:20", "ns") + np.arange(n) * np.timedelta64(60, "s"),
         values=np.asarray(values, float), ci_low=np.full(n, np.nan), ci_high=np.full(n, np.nan),
         samples=None,
     )

@@ -50,7 +50,7 @@ class Series:
     unit: str
     higher_is_better: bool
     commits: tuple[str, ...]
-    dates: tuple[pd.Timestamp, ...]
+    dates: np.ndarray  # datetime64[ns], UTC
     values: np.ndarray
     ci_low: np.ndarray
     ci_high: np.ndarray
@@ -131,10 +131,11 @@ def build_series(frame: pd.DataFrame) -> list[Series]:
     frame = frame.sort_values(["order", "commit"], kind="stable")
     latest_version = frame.groupby("benchmark")["version"].last()
     frame = frame[frame["version"].fillna("") == frame["benchmark"].map(latest_version).fillna("")]
-    frame = frame.drop_duplicates(SERIES_KEY + ["commit"], keep="last")
+    # asv keeps one result file per (machine, commit, env): a series has each commit once.
     column = {name: frame[name].to_numpy() for name in (
-        "params", "unit", "higher_is_better", "commit", "date", "value", "ci_low", "ci_high", "samples"
+        "params", "unit", "higher_is_better", "commit", "value", "ci_low", "ci_high", "samples"
     )}
+    column["date"] = frame["date"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
     series = []
     for (machine, env, benchmark, param_key), rows in sorted(
         frame.groupby(SERIES_KEY, sort=False).indices.items()
@@ -145,7 +146,7 @@ def build_series(frame: pd.DataFrame) -> list[Series]:
             machine=machine, env=env, benchmark=benchmark, param_key=param_key,
             params=dict(column["params"][first]), unit=str(column["unit"][first]),
             higher_is_better=bool(column["higher_is_better"][first]),
-            commits=tuple(column["commit"][rows]), dates=tuple(column["date"][rows]),
+            commits=tuple(column["commit"][rows]), dates=column["date"][rows],
             values=column["value"][rows].astype(float),
             ci_low=column["ci_low"][rows].astype(float), ci_high=column["ci_high"][rows].astype(float),
             samples=samples if any(s is not None for s in samples) else None,
@@ -183,7 +184,7 @@ def _label(series: Series, changes: list[Change], config: TrackerConfig) -> list
             benchmark=series.benchmark, params=series.params, param_key=series.param_key,
             machine=series.machine, env=series.env, unit=series.unit,
             commit=series.commits[change.index], prev_commit=series.commits[change.index - 1],
-            date=pd.Timestamp(series.dates[change.index]).isoformat(),
+            date=pd.Timestamp(series.dates[change.index], tz="UTC").isoformat(),
             before=change.before, after=change.after, ratio=change.ratio,
             ci_low=change.ci_low, ci_high=change.ci_high, p_value=change.p_value,
             severity=classify(change.ratio - 1, config.severity),
