@@ -110,3 +110,14 @@ def test_publish_runs_asv_and_links_our_pages_from_its_index(planted):
     assert 'href="ttsbench/index.html"' in index
     assert (planted.html / "index.json").is_file()
     assert (planted.html / "ttsbench" / "index.html").is_file()
+
+
+def test_commit_ranges_link_to_the_forge_when_origin_is_known(planted):
+    import subprocess
+
+    subprocess.run(["git", "remote", "add", "origin", "git@github.com:example/planted.git"],
+                   cwd=planted.repo, check=True)
+    assert publish(planted) == 0
+    dashboard = (planted.html / "ttsbench" / "index.html").read_text()
+    expected = f"https://github.com/example/planted/compare/{planted.commits[24]}...{planted.commits[25]}"
+    assert f'href="{expected}"' in dashboard
