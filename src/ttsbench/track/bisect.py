@@ -7,10 +7,12 @@ Pinpoint does. A shared machine's speed drifts between runs by more than the reg
 finding, so samples are only compared within *blocks*: runs of the commits being compared, made
 back to back, the next block in reverse order (A B, then B A) so that drift cancels when pooled.
 
-1. GOOD and BAD: a regression counts once it is significant (p < alpha) and at least
-   ``noise_floor`` in two blocks pooled. The range is clean when no series regressed that way
-   and the ``1 - alpha`` confidence interval of every change excludes a regression of ``margin``
-   or more (the "medium" severity by default); an undecided range takes more blocks.
+1. GOOD and BAD: every verdict needs at least two blocks pooled, as the samples of one run
+   share that run's luck and make intervals look tighter than they are. A regression counts
+   when it is significant (p < alpha) and at least ``noise_floor``. The range is clean when no
+   series regressed that way and the ``1 - alpha`` confidence interval of every change excludes
+   a regression of ``margin`` or more (the "medium" severity by default); an undecided range
+   takes more blocks.
 2. The series (benchmark, parameters, environment) that regressed most is followed. Each step
    runs the block (lo, mid, hi) around the commit in the middle of the remaining range and joins
    mid to the side it is nearer to (by the ratio of medians) once it differs significantly from
@@ -129,9 +131,9 @@ class _Runs:
         self.total = 0
         self.where = ""
 
-    def block(self, labels: dict[str, str], why: str, required=()) -> Block | None:
-        """One run of each commit (``labels``' keys, in order); None once one not ``required``
-        fails."""
+    def block(self, labels: dict[str, str], why: str, required=(), series=None) -> Block | None:
+        """One run of each commit (``labels``' keys, in order). A commit fails when its run has
+        no samples (of ``series``, when given): an error for a ``required`` one, else None."""
         block: Block = {}
         for commit, label in labels.items():
             if self.total >= self.max_runs:
@@ -142,11 +144,11 @@ class _Runs:
             self.total += 1
             block[commit] = self.source.measure(commit)
             self.log(f"run {self.total:>2}: {commit[:10]} {label:<6}{why}")
-            if not block[commit]:
+            if not block[commit] or (series is not None and series not in block[commit]):
                 if commit in required:
                     raise TtsbenchError(
-                        f"commit {commit[:10]} failed to build or run every selected benchmark, "
-                        "though it is needed as an endpoint; see asv's output above"
+                        f"commit {commit[:10]} failed to build or run the benchmarks it is "
+                        "compared on (an endpoint of the search); see asv's output above"
                     )
                 return None
         return block
@@ -216,7 +218,7 @@ def _endpoints(runs, good, bad, alpha, noise_floor, margin):
                 f"[{change.ratio_ci_low:.3f}, {change.ratio_ci_high:.3f}], p={change.p_value:.2g}"
             )
             return series, blocks
-        if not regressions and (not undecided or len(blocks) >= MAX_BLOCKS):
+        if not regressions and len(blocks) >= 2 and (not undecided or len(blocks) >= MAX_BLOCKS):
             report = BisectReport("clean", good, bad, runs.total)
             if undecided:
                 report.notes.append(
@@ -248,8 +250,8 @@ def _search(runs, commits, series, endpoint_blocks, alpha):
         blocks: list[Block] = []
         side = None
         while side is None:
-            block = runs.block(order, why, required=(commits[lo], commits[hi]))
-            if block is None or series not in block[commits[mid]]:
+            block = runs.block(order, why, required=(commits[lo], commits[hi]), series=series)
+            if block is None:
                 runs.log(f"        {commits[mid][:10]} failed to build or run: skipped")
                 skipped.add(commits[mid])
                 break
@@ -293,7 +295,7 @@ def _culprit_report(runs, parent, culprit, series, blocks, alpha, thresholds):
             change = _compare(_pooled(blocks, parent, series), _pooled(blocks, culprit, series), alpha)
             if change.p_value < alpha or len(blocks) >= MAX_BLOCKS:
                 break
-        blocks.append(runs.block(order, "(confirming the culprit)", required=order))
+        blocks.append(runs.block(order, "(confirming the culprit)", order, series))
         order = dict(reversed(order.items()))
     higher = blocks[0][culprit][series].higher_is_better
     report = BisectReport(
@@ -329,6 +331,9 @@ class AsvMeasurements:
         with self._in_root():
             try:
                 self.conf = Config.load(str(config_path))
+                # Blocks return to the same commits again and again: keep all their wheels.
+                cached = getattr(self.conf, "build_cache_size", 2)
+                self.conf.build_cache_size = max(cached, len(commits))
                 if machine is not None:
                     _known_machine(machine, MachineCollection)
                 self.machine = Machine.load(machine_name=machine, interactive=True, use_defaults=True)
