@@ -15,6 +15,8 @@ from pathlib import Path
 
 from ttsbench.errors import EXIT_OK, EXIT_REGRESSION, TtsbenchError
 
+MAX_RUNS = 40  # ttsbench.track.bisect.DEFAULT_MAX_RUNS, not imported: that pulls in scipy
+
 
 def _probability(text: str) -> float:
     try:
@@ -40,11 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--machine", "-m", help="asv machine name (default: this host's entry)")
     parser.add_argument("--alpha", type=_probability,
                         help="significance level of each test (default: [tool.ttsbench] alpha)")
-    parser.add_argument("--max-runs", type=_positive,
+    parser.add_argument("--max-runs", type=_positive, default=MAX_RUNS,
                         help="most benchmark runs in all (default: %(default)s)")
     parser.add_argument("--config", default="asv.conf.json", type=Path,
                         help="asv configuration file (default: %(default)s)")
-    parser.set_defaults(max_runs=None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         raise TtsbenchError(f"no asv configuration at {args.config}; run from the project or pass --config")
     settings = load_config(args.config.resolve().parent)
     alpha = args.alpha if args.alpha is not None else settings.alpha
-    max_runs = args.max_runs or bisecting.DEFAULT_MAX_RUNS
+    max_runs = args.max_runs
     regex = bisecting.bench_regex(args.bench)
     commits = bisecting.commits_between(args.config.resolve().parent, args.good, args.bad)
     print(

@@ -16,8 +16,9 @@ back to back, the next block in reverse order (A B, then B A) so that drift canc
 2. The series (benchmark, parameters, environment) that regressed most is followed. Each step
    runs the block (lo, mid, hi) around the commit in the middle of the remaining range and joins
    mid to the side it is nearer to (by the ratio of medians) once it differs significantly from
-   the other side and not from that one (at alpha divided by the number of steps, as one wrong
-   step misleads all the rest); while undecided, another block is run. A commit that fails to build or
+   the other side (at alpha divided by the number of steps, as one wrong step misleads all the
+   rest) and either not from the near side or by less than half as much; while undecided,
+   another block is run. A commit that fails to build or
    run is skipped and its neighbour tried, as ``git bisect skip`` does.
 3. The culprit is the first commit on the bad side. Its change against its parent is reported as
    ``ttsbench compare`` reports one (:func:`ttsbench.track.stats.compare_samples`): ratio of
@@ -244,9 +245,8 @@ def _search(runs, commits, series, endpoint_blocks, alpha):
         middle = (lo + hi) / 2
         mid = min(candidates, key=lambda i: (abs(i - middle), i))
         runs.where = f"; the culprit lies in {commits[lo][:10]}..{commits[hi][:10]}"
-        step += 1
         order = {commits[lo]: "good", commits[mid]: "middle", commits[hi]: "bad"}
-        why = f"(step {step}: {hi - lo - 1} commits left)"
+        why = f"(step {step + 1}: {hi - lo - 1} commits left)"
         blocks: list[Block] = []
         side = None
         while side is None:
@@ -258,6 +258,7 @@ def _search(runs, commits, series, endpoint_blocks, alpha):
             blocks.append(block)
             side = _side(blocks, commits[lo], commits[mid], commits[hi], series, step_alpha, runs.log)
             order = dict(reversed(order.items()))
+        step += side is not None
         if side == "good":
             lo, last_blocks = mid, blocks
         elif side == "bad":
@@ -268,11 +269,13 @@ def _side(blocks, lo, mid, hi, series, alpha, log) -> str | None:
     """'good' or 'bad' for ``mid``, or None while it differs significantly from neither side."""
     to_lo = _compare(_pooled(blocks, lo, series), _pooled(blocks, mid, series), alpha)
     to_hi = _compare(_pooled(blocks, mid, series), _pooled(blocks, hi, series), alpha)
-    nearer_good = _distance(to_lo) <= _distance(to_hi)
-    if nearer_good and to_hi.p_value < alpha <= to_lo.p_value:
-        side = "good"
-    elif not nearer_good and to_lo.p_value < alpha <= to_hi.p_value:
-        side = "bad"
+    near, far = sorted((to_lo, to_hi), key=_distance)
+    nearer_good = near is to_lo
+    # Same as the near side, or at least twice as far from the other: the runs of a busy machine
+    # make even equal code differ "significantly", so closeness has to count too.
+    clear = near.p_value >= alpha or 2 * _distance(near) < _distance(far)
+    if far.p_value < alpha and clear:
+        side = "good" if nearer_good else "bad"
     elif len(blocks) >= MAX_BLOCKS:
         side = "good" if nearer_good else "bad"
         log(f"        undecided after {MAX_BLOCKS} blocks: nearer to {side}")
