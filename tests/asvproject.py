@@ -198,6 +198,7 @@ def run_asv(project: AsvProject, *args: str, check: bool = True, timeout: float 
         text=True,
         timeout=timeout,
         stdin=subprocess.DEVNULL,
+        check=False,
     )
     if check and completed.returncode != 0:
         raise AssertionError(

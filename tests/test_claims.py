@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from asvresults import bench, write_benchmarks, write_result
+
 from ttsbench.cli import main
 from ttsbench.track.claims import load_claims
 
@@ -77,7 +77,7 @@ def test_claim_on_a_benchmark_without_samples_has_no_data(capsys, tmp_path, resu
     ('alpha = 0.05\n', "has no [[claim]] tables"),
 ])
 def test_bad_claims_are_one_line_and_exit_2(capsys, tmp_path, results, body, message):
-    code, out, err = run_claims(capsys, claims_file(tmp_path, body), results)
+    code, _, err = run_claims(capsys, claims_file(tmp_path, body), results)
     assert code == 2 and message in err and err.count("\n") == 1
 
 

@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-
 from asvresults import NAN, bench, write_benchmarks, write_result
+
 from ttsbench.cli import main
 from ttsbench.track.report import MARKDOWN_MARKER
 
@@ -131,7 +131,7 @@ def test_measured_nothing_exits_2_never_fine(capsys, results):
     ([BASE, HEAD, "--machine", "nowhere"], "no readable results"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, results, args, message):
-    code, out, err = compare(capsys, results, *args)
+    code, _, err = compare(capsys, results, *args)
     assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
 
 

@@ -9,8 +9,8 @@ A/A pair must come out clean both with and without it.
 import json
 
 import pytest
-
 from asvproject import make_asv_project, run_benchmarks
+
 from ttsbench.cli import main
 
 pytestmark = pytest.mark.slow

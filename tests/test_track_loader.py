@@ -5,8 +5,8 @@ from pathlib import Path
 
 import git
 import pytest
-
 from asvresults import NAN, bench, write_benchmarks, write_result
+
 from ttsbench.errors import TtsbenchError
 from ttsbench.track.loader import COLUMNS, decode_param, load_results, resolve_commit
 

@@ -7,8 +7,14 @@ from ttsbench.errors import TtsbenchError
 from ttsbench.track.config import TrackerConfig, load_config
 from ttsbench.track.severity import at_least, classify, is_higher_better
 from ttsbench.track.stats import (
-    adjust_pvalues, cliffs_delta, cohens_d, compare_samples, compare_stored, hodges_lehmann,
-    outlier_masks, remove_outliers,
+    adjust_pvalues,
+    cliffs_delta,
+    cohens_d,
+    compare_samples,
+    compare_stored,
+    hodges_lehmann,
+    outlier_masks,
+    remove_outliers,
 )
 
 

@@ -23,16 +23,16 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import tomllib
 from pathlib import Path
 
 import numpy as np
+import tomllib
 
 from ttsbench.errors import TtsbenchError
 from ttsbench.track.compare import CompareRow
 from ttsbench.track.stats import adjust_pvalues
 
-BOUND = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*([a-zA-Z%]*)\s*$", re.I)
+BOUND = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*([a-zA-Z%]*)\s*$", re.IGNORECASE)
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
 SIZE_UNITS = {"b": 1, "kb": 1e3, "kib": 2**10, "mb": 1e6, "mib": 2**20, "gb": 1e9, "gib": 2**30}
 KNOWN_SUFFIXES = {"", "%", *TIME_UNITS, *SIZE_UNITS}

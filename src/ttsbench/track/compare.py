@@ -29,7 +29,13 @@ import pandas as pd
 from ttsbench.errors import TtsbenchError
 from ttsbench.track.config import TrackerConfig
 from ttsbench.track.severity import at_least, classify
-from ttsbench.track.stats import Comparison, adjust_pvalues, compare_samples, compare_stored, remove_outliers
+from ttsbench.track.stats import (
+    Comparison,
+    adjust_pvalues,
+    compare_samples,
+    compare_stored,
+    remove_outliers,
+)
 
 KINDS = ("regression", "improvement", "unchanged", "failed", "new", "missing", "skipped")
 MEASURED_KINDS = ("regression", "improvement", "unchanged")

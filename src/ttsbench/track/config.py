@@ -17,10 +17,11 @@ Keys (all optional; defaults below when the table or the file is absent):
 from __future__ import annotations
 
 import dataclasses
-import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+
+import tomllib
 
 from ttsbench.errors import TtsbenchError
 

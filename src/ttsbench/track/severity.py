@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from ttsbench.track.config import DEFAULT_SEVERITY, SEVERITY_NAMES
 
 # A rate: "tokens/s", "frames/sec", "x realtime", "items per second", "Hz".
-RATE_UNIT = re.compile(r"(/\s*s(ec(ond)?s?)?\b|per\s+s(ec(ond)?)?\b|realtime|real-time|\bhz\b)", re.I)
+RATE_UNIT = re.compile(r"(/\s*s(ec(ond)?s?)?\b|per\s+s(ec(ond)?)?\b|realtime|real-time|\bhz\b)", re.IGNORECASE)
 
 
 def classify(ratio_change: float, thresholds: Mapping[str, float] = DEFAULT_SEVERITY) -> str:
