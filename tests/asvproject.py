@@ -10,13 +10,13 @@ project version is not PEP 440), so asv records every benchmark of them as faile
 Noise on a shared 2-core box: the time benchmarks read CPU time (``timer = time.process_time``),
 which other jobs disturb less than wall time, and 4 rounds are interleaved across commits (asv
 reinstalls the project for each, so more rounds cost minutes). Load from other jobs still comes
-in bursts of a fraction of a second that make the CPU time of a call 1.5-2x longer (measured on
-this box): such samples are what ``ttsbench compare --remove-outliers`` is for.
+in bursts that make the CPU time of a call 1.5-2x longer for a whole round, and drifts by 5-10 %
+over minutes (measured on this box; docs/statistics.md): a planted change should be large (30 %).
 
 The benchmark suite is the same in every commit:
 
 * ``bench_work.TimeWork.time_work``: one call of ``work()`` (4 rounds x 5 samples of 10 calls);
-* ``bench_work.TimeScaled.time_scaled``: ``work(scale)`` for ``scale`` in 1, 2 (4 rounds x 2 samples of 5 calls);
+* ``bench_work.TimeScaled.time_scaled``: ``work(scale)``, ``scale`` in 1, 2 (4 rounds x 2 samples of 5 calls);
 * ``bench_work.track_rate``: a deterministic rate, ``1000 / factor`` items/s (higher is better).
 """
 
