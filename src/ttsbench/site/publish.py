@@ -1,7 +1,8 @@
 """Publish asv's site plus the tracker's pages, atomically and incrementally.
 
 :func:`publish` runs ``asv publish`` into a fresh temporary directory beside the html dir, writes
-the tracker's pages into its ``ttsbench/`` folder, links them from asv's ``index.html`` and swaps
+the tracker's pages into its ``ttsbench/`` folder, links them from asv's ``index.html`` (and from
+``error.html``, where asv sends readers when its CDN scripts cannot load) and swaps
 the directory in with one atomic ``renameat2(RENAME_EXCHANGE)`` (two renames where the kernel
 lacks it), so a reader never sees half a site.
 
@@ -91,7 +92,7 @@ def publish(site: SiteData, html_dir: Path, *, asv_config: Path | None) -> Build
         if asv_config is not None:
             run_asv_publish(asv_config, building)
         stats = build_tracker_pages(site, building / TRACKER_DIR, html_dir / TRACKER_DIR)
-        _link_from_index(building / "index.html")
+        _link_from_asv_pages(building)
         building.chmod(0o755)
         _swap_in(building, html_dir)
     finally:
@@ -250,8 +251,12 @@ def _plain(value):
     return str(value)
 
 
-def _link_from_index(index: Path) -> None:
-    """Add a link to the tracker's dashboard to asv's index (or make an index that points there)."""
+def _link_from_asv_pages(folder: Path) -> None:
+    """Link the tracker's dashboard from asv's index, and from the error page asv shows offline.
+
+    Without asv's pages (``--no-asv``) the index is a redirect to the dashboard.
+    """
+    index = folder / "index.html"
     if not index.is_file():
         index.write_text(
             '<!DOCTYPE html><meta charset="utf-8"><title>Benchmarks</title>'
@@ -259,14 +264,16 @@ def _link_from_index(index: Path) -> None:
             '<a href="ttsbench/index.html">Regressions (ttsbench)</a>\n',
             encoding="utf-8",
         )
-        return
-    html = index.read_text(encoding="utf-8")
-    if 'id="ttsbench-link"' in html:
-        return
-    head, marker, tail = html.partition("<body>")
-    if not marker:
-        raise TtsbenchError(f"asv's {index} has no <body>; cannot link the tracker's pages from it")
-    index.write_text(head + marker + "\n" + ASV_LINK + tail, encoding="utf-8")
+    for page in (index, folder / "error.html"):
+        if not page.is_file():
+            continue
+        html = page.read_text(encoding="utf-8")
+        if 'id="ttsbench-link"' in html or 'href="ttsbench/index.html"' in html:
+            continue
+        head, marker, tail = html.partition("<body>")
+        if not marker:
+            raise TtsbenchError(f"asv's {page} has no <body>; cannot link the tracker's pages from it")
+        page.write_text(head + marker + "\n" + ASV_LINK + tail, encoding="utf-8")
 
 
 def _swap_in(built: Path, html_dir: Path) -> None:
