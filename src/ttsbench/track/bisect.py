@@ -266,7 +266,7 @@ def _search(runs, commits, series, endpoint_blocks, alpha):
 
 
 def _side(blocks, lo, mid, hi, series, alpha, log) -> str | None:
-    """'good' or 'bad' for ``mid``, or None while it differs significantly from neither side."""
+    """'good' or 'bad' for ``mid``, or None while the blocks so far leave it undecided."""
     to_lo = _compare(_pooled(blocks, lo, series), _pooled(blocks, mid, series), alpha)
     to_hi = _compare(_pooled(blocks, mid, series), _pooled(blocks, hi, series), alpha)
     near, far = sorted((to_lo, to_hi), key=_distance)
