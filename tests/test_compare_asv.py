@@ -1,9 +1,8 @@
 """`ttsbench compare` on a real asv run of a tiny project with a planted 30 % slowdown.
 
-The box running the tests is shared: bursts of load from other jobs make a fraction of the
-samples 1.5-2x slower, even in CPU time. The planted slowdown is therefore checked the way a
-maintainer on a noisy runner would: with ``--remove-outliers iqr`` (docs/statistics.md); the
-A/A pair must come out clean both with and without it.
+The box running the tests is shared: other jobs make whole rounds 1.5-2x slower, even in CPU
+time (docs/statistics.md). Rounds are interleaved so every commit sees such bursts alike; under
+very heavy load a burst can still leave a benchmark inconclusive, never reversed.
 """
 
 import json
@@ -32,7 +31,7 @@ def compare(capsys, monkeypatch, project, base, head, *extra):
 
 
 def test_planted_slowdown_is_a_high_or_critical_regression(capsys, monkeypatch, project):
-    code, rows, err = compare(capsys, monkeypatch, project, "HEAD~2", "HEAD~1", "--remove-outliers", "iqr")
+    code, rows, err = compare(capsys, monkeypatch, project, "HEAD~2", "HEAD~1")
     assert code == 1, err
     work = rows[("bench_work.TimeWork.time_work", "")]
     assert work["kind"] == "regression" and work["severity"] in ("high", "critical"), work
