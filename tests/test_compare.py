@@ -173,3 +173,53 @@ def test_real_history_without_samples_finds_what_asv_published(capsys):
         row = rows[("benchmarks.gbmv.time_gbmv", key)]
         assert row["kind"] == "regression" and row["method"] == "ci-overlap" and row["p_value"] is None
     assert {r["method"] for r in rows.values()} == {"ci-overlap"}
+
+
+# Run-to-run drift: 8 earlier commits of unchanged code whose run medians wander by about 1.4 %
+# from one commit to the next (run-to-run spread ~2 %), each run's samples tight (0.5 %), so the
+# within-run tests call any two runs different.
+DRIFT = [1.000, 1.014, 1.000, 0.986, 1.000, 1.013, 0.999, 1.012]
+
+
+def drifting_history(root, base_level, head_level, history=DRIFT):
+    commits = [f"{i:02x}" * 20 for i in range(len(history) + 2)]
+    levels = [*history, base_level, head_level]
+    for i, (commit, level) in enumerate(zip(commits, levels)):
+        run = list(np.random.default_rng(i).lognormal(np.log(level * 1e-3), 0.005, 20))
+        write_result(root, "box", commit, {"b.time_x": bench([float(np.median(run))], samples=[run])}, date=1_000 * (i + 1))
+    return commits[-2], commits[-1]
+
+
+def test_aa_drift_within_the_history_noise_is_not_flagged(capsys, tmp_path):
+    base, head = drifting_history(tmp_path / "r", 0.98, 1.02)  # identical code, runs 4 % apart
+    code, out, _ = compare(capsys, tmp_path / "r", base, head, "--format", "json")
+    row = json.loads(out)[0]
+    assert code == 0 and row["kind"] == "unchanged" and row["p_value"] < 1e-6, row
+    assert row["history_n"] == len(DRIFT) and 0.015 < row["run_spread"] < 0.025
+    assert "within run-to-run noise" in row["note"]
+    # the same pair without the history: only the within-run tests, which call it a regression
+    short = drifting_history(tmp_path / "short", 0.98, 1.02, history=DRIFT[:2])
+    code, out, _ = compare(capsys, tmp_path / "short", *short, "--format", "json")
+    row = json.loads(out)[0]
+    assert code == 0 and row["kind"] == "regression" and row["severity"] == "low"
+    assert "run-to-run noise unknown (history of 2 other commits" in row["note"]
+
+
+def test_real_step_beyond_the_history_noise_is_flagged(capsys, tmp_path):
+    base, head = drifting_history(tmp_path / "r", 0.98, 0.98 * 1.10)
+    code, out, _ = compare(capsys, tmp_path / "r", base, head, "--format", "json")
+    row = json.loads(out)[0]
+    assert code == 1 and (row["kind"], row["severity"]) == ("regression", "medium"), row
+    assert row["history_n"] == len(DRIFT) and "run-to-run" not in row["note"]
+
+
+def test_history_of_another_benchmark_version_is_not_used(capsys, tmp_path):
+    root = tmp_path / "r"
+    base, head = drifting_history(root, 0.98, 1.02)
+    for i in range(len(DRIFT)):  # rewrite the history under an older benchmark version
+        run = list(np.random.default_rng(i).lognormal(np.log(1e-3), 0.005, 20))
+        write_result(root, "box", f"{i:02x}" * 20, {"b.time_x": bench([float(np.median(run))], samples=[run], version="v0")},
+                     date=1_000 * (i + 1))
+    _, out, _ = compare(capsys, root, base, head, "--format", "json")
+    row = json.loads(out)[0]
+    assert row["history_n"] == 0 and row["kind"] == "regression"

@@ -15,6 +15,7 @@ from ttsbench.track.stats import (
     hodges_lehmann,
     outlier_masks,
     remove_outliers,
+    run_to_run_spread,
 )
 
 
@@ -103,3 +104,24 @@ def test_config_defaults_without_a_table(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
     config = load_config(tmp_path)
     assert config.alpha == 0.05 and dict(config.severity) == {"low": 0.0, "medium": 0.05, "high": 0.15, "critical": 0.30}
+
+
+def test_run_to_run_spread_ignores_one_step_and_scales_like_a_standard_deviation():
+    rng = np.random.default_rng(0)
+    drift = np.exp(rng.normal(0.0, 0.03, 400))  # run medians with 3 % log-normal drift
+    # the log ratio of two runs has standard deviation 3 % x sqrt(2)
+    assert run_to_run_spread(drift) == pytest.approx(0.03 * np.sqrt(2), rel=0.15)
+    flat = [1.0, 1.01, 1.0, 1.01, 1.0, 1.01]
+    stepped = flat[:3] + [2 * v for v in flat[3:]]
+    assert run_to_run_spread(stepped) == pytest.approx(run_to_run_spread(flat))
+    assert np.isnan(run_to_run_spread([1.0])) and np.isnan(run_to_run_spread([1.0, np.nan, 0.0]))
+
+
+def test_run_noise_settings_are_read_and_checked(tmp_path):
+    path = tmp_path / "pyproject.toml"
+    path.write_text("[tool.ttsbench]\nrun_noise_k = 2.5\nrun_noise_history = 4\n", encoding="utf-8")
+    config = load_config(path)
+    assert (config.run_noise_k, config.run_noise_history) == (2.5, 4)
+    path.write_text("[tool.ttsbench]\nrun_noise_history = 2\n", encoding="utf-8")
+    with pytest.raises(TtsbenchError, match="run_noise_history"):
+        load_config(path)

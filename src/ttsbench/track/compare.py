@@ -9,7 +9,13 @@ Decision rule for a benchmark measured on both sides (see docs/statistics.md for
 * without samples, with stored 99 % CIs (``method="ci-overlap"``): changed when the CIs do not
   overlap (asv's fallback) and the ratio moved by at least ``noise_floor``;
 * with neither (``method="no-stats"``, e.g. a ``track_`` value): changed when the ratio passes
-  asv's factor (``no_stats_factor``, 1.1).
+  asv's factor (``no_stats_factor``, 1.1);
+* in every case, when the loaded results hold a history of the series (at least
+  ``run_noise_history`` other commits of the same machine, env, benchmark, parameters and
+  benchmark version), |log ratio| must also exceed ``run_noise_k`` times the series' run-to-run
+  spread (:func:`~ttsbench.track.stats.run_to_run_spread` of those commits' medians): samples of
+  one run share that run's luck, so the tests above cannot tell drift between runs from a change.
+  With a shorter history the row's note says the between-run noise is unknown.
 
 A change is a regression when it goes the bad way for the benchmark (slower, bigger, or a lower
 rate for higher-is-better benchmarks) and its severity is :func:`~ttsbench.track.severity.classify`
@@ -35,6 +41,7 @@ from ttsbench.track.stats import (
     compare_samples,
     compare_stored,
     remove_outliers,
+    run_to_run_spread,
 )
 
 KINDS = ("regression", "improvement", "unchanged", "failed", "new", "missing", "skipped")
@@ -68,6 +75,8 @@ class CompareRow:
     shift_ci_high: float = math.nan
     severity: str | None = None
     method: str | None = None
+    run_spread: float = math.nan  # run-to-run SD of log(ratio) from the series' history
+    history_n: int = 0  # other commits the spread was estimated from
     n_base: int = 0
     n_head: int = 0
     outliers_base: dict = dataclasses.field(default_factory=dict)
@@ -128,31 +137,50 @@ def _row(base, head, kind, note) -> CompareRow:
     )
 
 
-def _is_change(row: CompareRow, config: TrackerConfig, alpha: float) -> bool:
+def decide(row: CompareRow, config: TrackerConfig, alpha: float) -> None:
+    """Set kind, severity and note of a measured row from its statistics (the rule above)."""
+    if not (math.isfinite(row.ratio) and row.ratio > 0):
+        row.kind, row.note = "unchanged", "ratio undefined (zero or infinite base)"
+        return
     moved = abs(row.ratio - 1.0) >= config.noise_floor
     if row.method == "mann-whitney":
         excludes_one = row.ratio_ci_low > 1.0 or row.ratio_ci_high < 1.0
-        return (row.p_adjusted < alpha and abs(row.effect_size) >= config.min_effect
-                and excludes_one and moved)
-    if row.method == "ci-overlap":
-        return row.comparison.intervals_overlap is False and moved
-    factor = config.no_stats_factor
-    return row.ratio >= factor or row.ratio <= 1.0 / factor
-
-
-def decide(row: CompareRow, config: TrackerConfig, alpha: float) -> None:
-    """Set kind and severity of a measured row from its statistics (the rule above)."""
-    if not math.isfinite(row.ratio):
-        row.kind, row.note = "unchanged", "ratio undefined (zero or infinite base)"
-        return
-    if not _is_change(row, config, alpha):
+        within_run = (row.p_adjusted < alpha and abs(row.effect_size) >= config.min_effect
+                      and excludes_one and moved)
+    elif row.method == "ci-overlap":
+        within_run = row.comparison.intervals_overlap is False and moved
+    else:
+        within_run = row.ratio >= config.no_stats_factor or row.ratio <= 1.0 / config.no_stats_factor
+    drift_limit = config.run_noise_k * row.run_spread
+    beyond_drift = not math.isfinite(drift_limit) or abs(math.log(row.ratio)) > drift_limit
+    notes = [row.note] if row.note else []
+    if not math.isfinite(row.run_spread):
+        notes.append(f"run-to-run noise unknown (history of {row.history_n} other commits, "
+                     f"needs {config.run_noise_history}): within-run rule only")
+    elif within_run and not beyond_drift:
+        notes.append(f"within run-to-run noise: |log ratio| {abs(math.log(row.ratio)):.1%} <= "
+                     f"{config.run_noise_k:g} x spread {row.run_spread:.1%}")
+    elif row.method == "mann-whitney" and not within_run and row.p_adjusted < alpha and moved:
+        notes.append("inconclusive: U test significant but the ratio's CI or effect size is not")
+    row.note = "; ".join(notes)
+    if not (within_run and beyond_drift):
         row.kind = "unchanged"
-        if row.method == "mann-whitney" and row.p_adjusted < alpha and abs(row.ratio - 1.0) >= config.noise_floor:
-            row.note = "inconclusive: U test significant but the ratio's CI or effect size is not"
         return
     worse = row.ratio < 1.0 if row.higher_is_better else row.ratio > 1.0
     row.kind = "regression" if worse else "improvement"
     row.severity = classify(row.ratio - 1.0, config.severity)
+
+
+def _history_spread(history: dict, key: tuple, version: str, min_commits: int) -> tuple[float, int]:
+    """(run-to-run spread, commits used) of one series from its other commits, in commit order."""
+    group = history.get(key)
+    if group is None:
+        return math.nan, 0
+    medians = group.loc[group["version"] == version].sort_values("order")["value"]
+    medians = medians[np.isfinite(medians) & (medians > 0)]
+    if len(medians) < min_commits:
+        return math.nan, len(medians)
+    return run_to_run_spread(medians), len(medians)
 
 
 def compare_commits(frame: pd.DataFrame, base_commit: str, head_commit: str, *,
@@ -162,6 +190,8 @@ def compare_commits(frame: pd.DataFrame, base_commit: str, head_commit: str, *,
     alpha = config.alpha if alpha is None else alpha
     base_rows = {tuple(r[k] for k in KEY): r for _, r in frame[frame["commit"] == base_commit].iterrows()}
     head_rows = {tuple(r[k] for k in KEY): r for _, r in frame[frame["commit"] == head_commit].iterrows()}
+    others = frame[(frame["status"] == "ok") & ~frame["commit"].isin([base_commit, head_commit])]
+    history = {key: group for key, group in others.groupby(KEY, sort=False)}
     shared_series = {k[:2] for k in base_rows} & {k[:2] for k in head_rows}
     if not shared_series:
         raise TtsbenchError(
@@ -186,6 +216,7 @@ def compare_commits(frame: pd.DataFrame, base_commit: str, head_commit: str, *,
         row.effect_size, row.cohens_d, row.comparison = result.cliffs_delta, result.cohens_d, result
         row.note = {"ci-overlap": "no samples: stored 99% CIs compared",
                     "no-stats": "no samples and no CI: asv's factor rule"}.get(result.method, "")
+        row.run_spread, row.history_n = _history_spread(history, key, head["version"], config.run_noise_history)
         rows.append(row)
     measured = [r for r in rows if r.method is not None]
     for row, adjusted in zip(measured, adjust_pvalues([r.p_value for r in measured])):

@@ -8,6 +8,10 @@ Keys (all optional; defaults below when the table or the file is absent):
 * ``noise_floor``: relative change below which a statistically significant difference is
   still reported as unchanged (run-to-run drift of a shared machine; see docs/statistics.md).
 * ``min_effect``: smallest |Cliff's delta| that counts as a change.
+* ``run_noise_k``: a change must also exceed this many times the series' run-to-run spread
+  (estimated from the other commits of the same machine, env, benchmark and parameters).
+* ``run_noise_history``: fewest other commits needed to estimate that spread; with fewer the
+  rule falls back to the within-run tests and says so in the row.
 * ``no_stats_factor``: ratio asv's rule uses when a result has neither samples nor a CI.
 * ``fail_on``: default severity at or above which ``ttsbench compare`` exits 1.
 * ``higher_is_better``: regexes of benchmark names whose larger values are better (besides
@@ -37,6 +41,8 @@ class TrackerConfig:
     alpha: float = 0.05
     noise_floor: float = 0.02
     min_effect: float = 0.2
+    run_noise_k: float = 3.0
+    run_noise_history: int = 6
     no_stats_factor: float = 1.1
     fail_on: str = "medium"
     higher_is_better: tuple[str, ...] = ()
@@ -86,11 +92,14 @@ def _from_table(table: dict, path: Path) -> TrackerConfig:
             f"[tool.ttsbench] fail_on in {path} is {fail_on!r}; use one of {', '.join(SEVERITY_NAMES)}"
         )
     numbers = {}
-    for key in ("alpha", "noise_floor", "min_effect", "no_stats_factor"):
+    for key in ("alpha", "noise_floor", "min_effect", "run_noise_k", "no_stats_factor"):
         value = table.get(key, getattr(defaults, key))
         if not isinstance(value, (int, float)) or value < 0:
             raise TtsbenchError(f"[tool.ttsbench] {key} in {path} must be a non-negative number")
         numbers[key] = float(value)
+    history = table.get("run_noise_history", defaults.run_noise_history)
+    if not isinstance(history, int) or isinstance(history, bool) or history < 3:
+        raise TtsbenchError(f"[tool.ttsbench] run_noise_history in {path} must be an integer of at least 3")
     patterns = table.get("higher_is_better", [])
     if isinstance(patterns, str):
         patterns = [patterns]
@@ -99,5 +108,6 @@ def _from_table(table: dict, path: Path) -> TrackerConfig:
         fail_on=fail_on,
         higher_is_better=tuple(patterns),
         source=path,
+        run_noise_history=history,
         **numbers,
     )

@@ -6,7 +6,9 @@ the ratio of medians with bootstrap percentile CIs, Cliff's delta and Cohen's d,
 counts by IQR, z-score and modified z-score. Without samples (:func:`compare_stored`) only the
 99 % CIs asv stored are available: the change is significant when they do not overlap (asv's own
 fallback) and the ratio's CI is bounded by the two intervals. :func:`adjust_pvalues` applies
-Benjamini–Hochberg across the benchmarks of one comparison.
+Benjamini–Hochberg across the benchmarks of one comparison. :func:`run_to_run_spread` estimates,
+from a benchmark's history, how far two runs of unchanged code drift apart (what no two-sample
+test on one run per commit can see).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scipy import stats
 OUTLIER_RULES = ("iqr", "z", "modified_z")
 Z_LIMIT = 3.0
 MODIFIED_Z_LIMIT = 3.5  # Iglewicz & Hoaglin
+NORMAL_MAD_SCALE = 1.4826  # MAD x this = standard deviation for normal data
 BOOTSTRAP_RESAMPLES = 2000
 
 
@@ -173,3 +176,17 @@ def adjust_pvalues(p_values) -> np.ndarray:
     if tested.any():
         adjusted[tested] = stats.false_discovery_control(p[tested], method="bh")
     return adjusted
+
+
+def run_to_run_spread(medians) -> float:
+    """Robust standard deviation of log(median of run B / median of run A) for unchanged code.
+
+    ``medians`` are one series' stored medians, one per commit in commit order. The spread is
+    the normal-consistent median absolute consecutive difference of their logs: each real step
+    change in the history moves one difference only, so it barely counts, while run-to-run
+    drift moves all of them. NaN for fewer than two positive medians.
+    """
+    logs = np.log([m for m in medians if math.isfinite(m) and m > 0])
+    if len(logs) < 2:
+        return math.nan
+    return float(NORMAL_MAD_SCALE * np.median(np.abs(np.diff(logs))))
