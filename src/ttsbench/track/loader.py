@@ -16,6 +16,7 @@ repository is given, are ordered by the date asv stored in the result file.
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import math
 from pathlib import Path
@@ -47,6 +48,20 @@ def decode_param(text: str):
         return text
 
 
+@functools.lru_cache(maxsize=4096)
+def _combinations(names: tuple[str, ...], param_lists: tuple[tuple[str, ...], ...]):
+    """Each parameter combination of a grid as (decoded values, param_key), in asv's order.
+
+    Cached: every result file of a history repeats the same grids, and decoding asv's repr
+    strings was most of the load time of a long history.
+    """
+    decoded = [[decode_param(v) for v in values] for values in param_lists]
+    return [
+        (values, ", ".join(f"{n}={v}" for n, v in zip(names, texts)))
+        for values, texts in zip(itertools.product(*decoded), itertools.product(*param_lists))
+    ]
+
+
 def load_benchmarks(results_dir: Path) -> dict:
     """``benchmarks.json`` of a results dir as {name: description}; empty when absent."""
     path = results_dir / "benchmarks.json"
@@ -70,10 +85,6 @@ def _machine_name(folder: Path, warnings: list[str]) -> str:
     return folder.name
 
 
-def _float(value) -> float:
-    return float(value) if isinstance(value, (int, float)) else math.nan
-
-
 def _status(value) -> str:
     if value is None:
         return "failed"
@@ -89,46 +100,44 @@ def _unit(name: str, description: dict | None) -> str:
     return next((unit for prefix, unit in UNIT_BY_PREFIX.items() if short.startswith(prefix)), "")
 
 
-def _rows_of(result: Results, machine: str, benchmarks: dict, patterns) -> list[dict]:
-    rows = []
+NUMERIC_COLUMNS = ["value", "ci_low", "ci_high", "q25", "q75", "number", "repeat"]
+STAT_COLUMNS = {
+    "ci_low": "ci_99_a", "ci_high": "ci_99_b", "q25": "q_25", "q75": "q_75",
+    "number": "number", "repeat": "repeat",
+}
+
+
+def _append_rows(columns: dict[str, list], result: Results, machine: str, benchmarks: dict,
+                 patterns) -> None:
+    """Append one row per benchmark and parameter combination of ``result`` to ``columns``."""
     date = pd.Timestamp(result.date, unit="ms", tz="UTC") if result.date else pd.NaT
     for name in result.get_all_result_keys():
         param_lists = result.get_result_params(name) or []
-        names = (benchmarks.get(name) or {}).get("param_names") or [
+        names = tuple((benchmarks.get(name) or {}).get("param_names") or [
             f"param{i + 1}" for i in range(len(param_lists))
-        ]
+        ])
+        combos = _combinations(names, tuple(tuple(values) for values in param_lists))
         values = result.get_result_value(name, param_lists)
-        stats = result.get_result_stats(name, param_lists) or [None] * len(values)
-        samples = result.get_result_samples(name, param_lists) or [None] * len(values)
+        n = len(values)
+        stats = [stat or {} for stat in result.get_result_stats(name, param_lists) or [None] * n]
+        samples = result.get_result_samples(name, param_lists) or [None] * n
         unit = _unit(name, benchmarks.get(name))
-        higher = is_higher_better(name, unit, patterns)
-        for combo, value, stat, sample in zip(
-            itertools.product(*param_lists), values, stats, samples
-        ):
-            stat = stat or {}
-            status = _status(value)
-            rows.append({
-                "machine": machine,
-                "env": result.env_name,
-                "commit": result.commit_hash,
-                "date": date,
-                "benchmark": name,
-                "params": {n: decode_param(v) for n, v in zip(names, combo)},
-                "param_key": ", ".join(f"{n}={v}" for n, v in zip(names, combo)),
-                "value": _float(value) if status == "ok" else math.nan,
-                "ci_low": _float(stat.get("ci_99_a")),
-                "ci_high": _float(stat.get("ci_99_b")),
-                "q25": _float(stat.get("q_25")),
-                "q75": _float(stat.get("q_75")),
-                "number": _float(stat.get("number")),
-                "repeat": _float(stat.get("repeat")),
-                "samples": [float(s) for s in sample] if sample else None,
-                "unit": unit,
-                "version": result.benchmark_version.get(name),
-                "status": status,
-                "higher_is_better": higher,
-            })
-    return rows
+        statuses = [_status(value) for value in values]
+        repeated = {
+            "machine": machine, "env": result.env_name, "commit": result.commit_hash,
+            "date": date, "benchmark": name, "unit": unit,
+            "version": result.benchmark_version.get(name),
+            "higher_is_better": is_higher_better(name, unit, patterns),
+        }
+        for column, value in repeated.items():
+            columns[column].extend([value] * n)
+        columns["params"].extend(dict(zip(names, combo)) for combo, _ in combos)
+        columns["param_key"].extend(key for _, key in combos)
+        columns["value"].extend(values)
+        for column, key in STAT_COLUMNS.items():
+            columns[column].extend([stat.get(key) for stat in stats])
+        columns["samples"].extend([float(x) for x in sample] if sample else None for sample in samples)
+        columns["status"].extend(statuses)
 
 
 def _result_files(results_dir: Path, machine: str | None):
@@ -178,7 +187,7 @@ def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_be
     benchmarks = load_benchmarks(results_dir)
     patterns = load_config().higher_is_better if higher_is_better is None else tuple(higher_is_better)
     warnings: list[str] = []
-    rows: list[dict] = []
+    columns: dict[str, list] = {column: [] for column in COLUMNS if column != "order"}
     for folder, files in _result_files(results_dir, machine):
         machine_name = _machine_name(folder, warnings)
         for path in files:
@@ -189,8 +198,9 @@ def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_be
                 continue
             if env is not None and result.env_name != env:
                 continue
-            rows.extend(_rows_of(result, result.params.get("machine", machine_name), benchmarks, patterns))
-    if not rows:
+            _append_rows(columns, result, result.params.get("machine", machine_name), benchmarks,
+                         patterns)
+    if not columns["commit"]:
         what = " and ".join(
             f"{k} {v!r}" for k, v in (("machine", machine), ("env", env)) if v is not None
         )
@@ -199,7 +209,10 @@ def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_be
             f"no readable results in {results_dir}{' for ' + what if what else ''}"
             f"{' (' + hint + ')' if hint else ''}; run asv or check --machine/--env"
         )
-    frame = _add_order(pd.DataFrame(rows), repo)[COLUMNS]
+    frame = pd.DataFrame(columns)
+    for column in NUMERIC_COLUMNS:  # None (failed) and anything not a number become NaN
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame = _add_order(frame, repo)[COLUMNS]
     frame.attrs["warnings"] = warnings
     return frame
 
