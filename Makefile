@@ -29,6 +29,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 test: $(STAMP)
+	sh tools/install_browser.sh
 	$(PY) -m pytest
 
 bench: $(STAMP)
