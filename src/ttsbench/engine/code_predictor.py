@@ -17,7 +17,7 @@ from torch.profiler import record_function
 
 from ttsbench.engine.config import CodePredictorConfig
 from ttsbench.engine.kv_cache import DynamicKVCache, StaticKVCache
-from ttsbench.engine.layers import DecoderLayer, RMSNorm, rotary_cos_sin
+from ttsbench.engine.layers import RMSNorm, decoder_layers, rotary_cos_sin
 
 SampleFn = Callable[[torch.Tensor, int], torch.Tensor]
 """``sample(logits [B, V], group) -> ids [B]``: draws residual code ``group`` (1..15)."""
@@ -37,13 +37,7 @@ class CodePredictor(nn.Module):
             nn.Linear(talker_hidden, config.hidden_size)
             if talker_hidden != config.hidden_size else nn.Identity()
         )
-        self.layers = nn.ModuleList(
-            DecoderLayer(
-                config.hidden_size, config.num_heads, config.num_kv_heads, config.head_dim,
-                config.intermediate_size, config.rms_norm_eps,
-            )
-            for _ in range(config.num_layers)
-        )
+        self.layers = decoder_layers(config)
         self.norm = RMSNorm(config.hidden_size, config.rms_norm_eps)
         self.lm_heads = nn.ModuleList(
             nn.Linear(config.hidden_size, config.vocab_size, bias=False) for _ in range(groups)

@@ -122,16 +122,19 @@ _TINY = ModelConfig(
     ),
 )
 
+# The 0.6B and 1.7B share one code predictor; the 1.7B's wider talker adds its input projection.
+_CODE_PREDICTOR = CodePredictorConfig(
+    hidden_size=1024, num_layers=5, num_heads=16, num_kv_heads=8, head_dim=128,
+    intermediate_size=3072,
+)
+
 _0_6B = ModelConfig(
     name="0.6b",
     talker=TalkerConfig(
         hidden_size=1024, num_layers=28, num_heads=16, num_kv_heads=8, head_dim=128,
         intermediate_size=3072,
     ),
-    code_predictor=CodePredictorConfig(
-        hidden_size=1024, num_layers=5, num_heads=16, num_kv_heads=8, head_dim=128,
-        intermediate_size=3072,
-    ),
+    code_predictor=_CODE_PREDICTOR,
 )
 
 _1_7B = ModelConfig(
@@ -140,10 +143,7 @@ _1_7B = ModelConfig(
         hidden_size=2048, num_layers=28, num_heads=16, num_kv_heads=8, head_dim=128,
         intermediate_size=6144,
     ),
-    code_predictor=CodePredictorConfig(
-        hidden_size=1024, num_layers=5, num_heads=16, num_kv_heads=8, head_dim=128,
-        intermediate_size=3072,
-    ),
+    code_predictor=_CODE_PREDICTOR,
 )
 
 PRESETS: dict[str, ModelConfig] = {cfg.name: cfg for cfg in (_TINY, _0_6B, _1_7B)}

@@ -202,3 +202,14 @@ class DecoderLayer(nn.Module):
         x = x + (attn if self.attn_scale is None else attn * self.attn_scale)
         mlp = self.mlp(self.post_attention_layernorm(x))
         return x + (mlp if self.mlp_scale is None else mlp * self.mlp_scale)
+
+
+def decoder_layers(config) -> nn.ModuleList:
+    """``config.num_layers`` Qwen3 decoder layers of a talker or code-predictor config."""
+    return nn.ModuleList(
+        DecoderLayer(
+            config.hidden_size, config.num_heads, config.num_kv_heads, config.head_dim,
+            config.intermediate_size, config.rms_norm_eps,
+        )
+        for _ in range(config.num_layers)
+    )

@@ -14,7 +14,7 @@ from torch import nn
 
 from ttsbench.engine.config import TalkerConfig
 from ttsbench.engine.kv_cache import KVCache
-from ttsbench.engine.layers import DecoderLayer, RMSNorm, rotary_cos_sin
+from ttsbench.engine.layers import RMSNorm, decoder_layers, rotary_cos_sin
 
 
 class TextProjection(nn.Module):
@@ -40,13 +40,7 @@ class Talker(nn.Module):
         self.text_projection = TextProjection(
             config.text_hidden_size, config.text_hidden_size, config.hidden_size
         )
-        self.layers = nn.ModuleList(
-            DecoderLayer(
-                config.hidden_size, config.num_heads, config.num_kv_heads, config.head_dim,
-                config.intermediate_size, config.rms_norm_eps,
-            )
-            for _ in range(config.num_layers)
-        )
+        self.layers = decoder_layers(config)
         self.norm = RMSNorm(config.hidden_size, config.rms_norm_eps)
         self.codec_head = nn.Linear(config.hidden_size, config.codec_vocab_size, bias=False)
 
