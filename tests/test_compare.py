@@ -223,3 +223,15 @@ def test_history_of_another_benchmark_version_is_not_used(capsys, tmp_path):
     _, out, _ = compare(capsys, root, base, head, "--format", "json")
     row = json.loads(out)[0]
     assert row["history_n"] == 0 and row["kind"] == "regression"
+
+
+def test_short_history_note_keeps_the_inconclusive_note(capsys, tmp_path):
+    root = tmp_path / "r"
+    base = [1e-3 * (1 + 0.001 * i) for i in range(10)] + [2e-3 * (1 + 0.001 * i) for i in range(10)]
+    head = [1.03 * v for v in base]  # bimodal: U test significant, the median's CI spans both modes
+    write_result(root, "box", BASE, {"b.time_x": bench([float(np.median(base))], samples=[base])}, date=1)
+    write_result(root, "box", HEAD, {"b.time_x": bench([float(np.median(head))], samples=[head])}, date=2)
+    _, out, _ = compare(capsys, root, BASE, HEAD, "--format", "json")
+    row = json.loads(out)[0]
+    assert row["kind"] == "unchanged" and row["p_value"] < 0.05 and row["ratio_ci_low"] < 1, row
+    assert "run-to-run noise unknown" in row["note"] and "inconclusive" in row["note"]

@@ -157,7 +157,7 @@ def decide(row: CompareRow, config: TrackerConfig, alpha: float) -> None:
     if not math.isfinite(row.run_spread):
         notes.append(f"run-to-run noise unknown (history of {row.history_n} other commits, "
                      f"needs {config.run_noise_history}): within-run rule only")
-    elif within_run and not beyond_drift:
+    if within_run and not beyond_drift:
         notes.append(f"within run-to-run noise: |log ratio| {abs(math.log(row.ratio)):.1%} <= "
                      f"{config.run_noise_k:g} x spread {row.run_spread:.1%}")
     elif row.method == "mann-whitney" and not within_run and row.p_adjusted < alpha and moved:
