@@ -153,9 +153,9 @@ def calibrate(sets: dict[str, list[np.ndarray]], trials: int, seed: int, config)
 
 def table(records: pd.DataFrame, k: float) -> str:
     rates = records.groupby("shift")[["within", "full", "asv"]].mean()
-    lines = [f"| injected change | measure | ttsbench, within-run tests only (earlier rule) "
-             f"| ttsbench + run-to-run floor (k = {k:g}) | asv rule (1.1 + U test) | trials |",
-             "|---|---|---|---|---|---|"]
+    header = (f"| injected change | measure | ttsbench, within-run tests only (earlier rule) "
+              f"| ttsbench + run-to-run floor (k = {k:g}) | asv rule (1.1 + U test) | trials |")
+    lines = [header, "|---|---|---|---|---|---|"]
     for shift, row in rates.iterrows():
         measure = "false alarms (A/A)" if shift == 0 else "power (regression found)"
         count = int((records["shift"] == shift).sum())

@@ -23,7 +23,6 @@ from scipy import stats
 OUTLIER_RULES = ("iqr", "z", "modified_z")
 Z_LIMIT = 3.0
 MODIFIED_Z_LIMIT = 3.5  # Iglewicz & Hoaglin
-NORMAL_MAD_SCALE = 1.4826  # MAD x this = standard deviation for normal data
 BOOTSTRAP_RESAMPLES = 2000
 
 
@@ -189,4 +188,5 @@ def run_to_run_spread(medians) -> float:
     logs = np.log([m for m in medians if math.isfinite(m) and m > 0])
     if len(logs) < 2:
         return math.nan
-    return float(NORMAL_MAD_SCALE * np.median(np.abs(np.diff(logs))))
+    differences = np.diff(logs)  # centred on 0, not on their median: a trend is noise too
+    return float(stats.median_abs_deviation(differences, center=lambda x, axis=None: 0.0, scale="normal"))
