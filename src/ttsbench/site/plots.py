@@ -61,7 +61,8 @@ def render_history(path: Path, title: str, series: list[Series], changes: list[H
         axes.set_title(title, fontsize=9, loc="left")
         axes.set_xlabel("commit (oldest to newest)", fontsize=8)
         axes.set_ylabel("relative to series median", fontsize=8)
-        axes.tick_params(labelsize=7)
+        axes.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # commits are whole
+        axes.tick_params(which="both", labelsize=7)
         axes.grid(True, which="both", alpha=0.25)
         if by_series:
             axes.legend(fontsize=6, ncols=min(len(by_series), 4), loc="upper left", frameon=False,
