@@ -7,16 +7,16 @@ project version is not PEP 440), so asv records every benchmark of them as faile
 ``run_benchmarks(project)`` runs ``python -m asv run`` on the commits under the machine name
 ``testbox`` with HOME in the temporary dir (asv's machine file and pip's cache stay there).
 
-Noise on a shared 2-core box: the time benchmarks read CPU time (``timer = time.process_time``),
-which other jobs disturb less than wall time, and 4 rounds are interleaved across commits (asv
-reinstalls the project for each, so more rounds cost minutes). Load from other jobs still comes
-in bursts that make the CPU time of a call 1.5-2x longer for a whole round, and drifts by 5-10 %
-over minutes (measured on this box; docs/statistics.md): a planted change should be large (30 %).
+Noise on a shared 2-core box: even the CPU time of a fixed loop is 1.5-2x longer for whole
+rounds at a time when other jobs load the cores, and drifts by 5-10 % over minutes
+(docs/statistics.md). So each sample of the time benchmarks is ``work()`` in units of a fixed
+reference loop (the same loop as ``work()`` at factor 1) timed just before it: the state of the
+moment cancels out and a planted factor reads as itself. Rounds are interleaved across commits.
 
 The benchmark suite is the same in every commit:
 
-* ``bench_work.TimeWork.time_work``: one call of ``work()`` (4 rounds x 5 samples of 10 calls);
-* ``bench_work.TimeScaled.time_scaled``: ``work(scale)``, ``scale`` in 1, 2 (4 rounds x 2 samples of 5 calls);
+* ``bench_work.TimeWork.time_work``: one call of ``work()`` (2 rounds x 40 samples);
+* ``bench_work.TimeScaled.time_scaled``: ``work(scale)``, ``scale`` in 1, 2 (2 rounds x 10 samples);
 * ``bench_work.track_rate``: a deterministic rate, ``1000 / factor`` items/s (higher is better).
 """
 
@@ -73,30 +73,51 @@ import time
 
 import tinyproj
 
+REFERENCE = [1.0]  # CPU time of the reference loop, measured again before every sample
 
-class TimeWork:
-    """One call of work()."""
 
-    number = 10
-    repeat = 5
-    rounds = 4
+def reference_loop():
+    total = 0
+    for i in range(100_000):
+        total += i % 7
+    return total
+
+
+def reference_units():
+    \"\"\"The CPU clock in units of the reference loop's latest timing.\"\"\"
+    return time.process_time() / REFERENCE[0]
+
+
+class Relative:
+    \"\"\"Samples in units of a fixed reference loop timed just before each (asv runs setup
+    before every sample), so the machine's state of the moment cancels out.\"\"\"
+
+    timer = staticmethod(reference_units)
+    number = 1
+    rounds = 2
     warmup_time = 0.0
-    timer = time.process_time
+
+    def setup(self, *params):
+        start = time.process_time()
+        reference_loop()
+        REFERENCE[0] = time.process_time() - start
+
+
+class TimeWork(Relative):
+    \"\"\"One call of work().\"\"\"
+
+    repeat = 40
 
     def time_work(self):
         tinyproj.work()
 
 
-class TimeScaled:
-    """work() repeated a parameterized number of times."""
+class TimeScaled(Relative):
+    \"\"\"work() repeated a parameterized number of times.\"\"\"
 
     params = [1, 2]
     param_names = ["scale"]
-    number = 5
-    repeat = 2
-    rounds = 4
-    warmup_time = 0.0
-    timer = time.process_time
+    repeat = 10
 
     def time_scaled(self, scale):
         tinyproj.work(scale)

@@ -167,55 +167,12 @@ def test_cli_validates_numbers(flag, capsys):
 # Real asv on the tiny project: 16 commits, a 10 % slowdown from commit 11 on, commit 7 broken.
 PLANTED_AT, BROKEN_AT = 11, 7
 
-# asv takes the suite from the working tree, so this uncommitted file benchmarks every commit.
-# On a shared VM a fixed 3 ms loop takes 3 ms or 5 ms of CPU time depending on the neighbours,
-# for seconds at a time, which buries a 10 % slowdown. Each sample here is work() in units of a
-# fixed reference loop timed just before it, so the machine's state of the moment cancels out.
-RELATIVE_BENCHMARK = """\
-import time
-
-import tinyproj
-
-REFERENCE = [1.0]  # CPU time of the reference loop, measured again before every sample
-
-
-def reference_loop():
-    total = 0
-    for i in range(100_000):
-        total += i % 7
-    return total
-
-
-def reference_units():
-    \"\"\"The CPU clock in units of the reference loop's latest timing.\"\"\"
-    return time.process_time() / REFERENCE[0]
-
-
-class RelativeWork:
-    \"\"\"One call of work(), in units of a fixed reference loop run just before it.\"\"\"
-
-    timer = staticmethod(reference_units)
-    number = 1
-    repeat = 40
-    rounds = 2
-    warmup_time = 0.0
-
-    def setup(self):
-        start = time.process_time()
-        reference_loop()
-        REFERENCE[0] = time.process_time() - start
-
-    def time_work(self):
-        tinyproj.work()
-"""
-
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     made = make_asv_project(
         tmp_path_factory.mktemp("bisect"), planted(at=PLANTED_AT), broken={BROKEN_AT}
     )
-    (made.root / "benchmarks" / "bench_relative.py").write_text(RELATIVE_BENCHMARK)
     run_asv(made, "machine", "--yes", "--machine", made.machine)
     return made
 
@@ -223,7 +180,7 @@ def project(tmp_path_factory):
 def run_bisect(project, good, bad):
     env = dict(os.environ, HOME=str(project.home), PIP_DISABLE_PIP_VERSION_CHECK="1")
     return subprocess.run(
-        [sys.executable, "-m", "ttsbench", "bisect", good, bad, "--bench", "RelativeWork",
+        [sys.executable, "-m", "ttsbench", "bisect", good, bad, "--bench", "TimeWork",
          "--machine", project.machine, "--max-runs", "48"],
         cwd=project.root, env=env, capture_output=True, text=True, timeout=540,
         stdin=subprocess.DEVNULL,
@@ -255,7 +212,7 @@ def test_asv_bisect_results_go_into_the_asv_history(project, planted_run):
     frame = load_results(project.results_dir, machine=project.machine)
     probed = set(frame.loc[frame["status"] == "ok", "commit"])
     assert {project.commits[0], project.commits[-1], project.commits[PLANTED_AT]} <= probed
-    work = frame[(frame["benchmark"] == "bench_relative.RelativeWork.time_work") & (frame["status"] == "ok")]
+    work = frame[(frame["benchmark"] == "bench_work.TimeWork.time_work") & (frame["status"] == "ok")]
     assert work["samples"].map(len).min() >= 80
     assert project.commits[BROKEN_AT] in set(frame.loc[frame["status"] == "failed", "commit"])
 
