@@ -35,16 +35,20 @@ from pathlib import Path
 import numpy as np
 
 from ttsbench.track.changepoints import detect_changes
+from ttsbench.track.config import load_config
 from ttsbench.track.loader import load_results
 
 BLAS_RESULTS = Path("/work/shared/data/asv-histories/BLAS-Benchmarks/results")
 TOLERANCE = 3
 BLOCK = 5
 RESIDUAL_WINDOW = 9
+CONFIG = load_config()
 
 
 def ours(values):
-    return [(c.index, np.sign(math.log(c.ratio))) for c in detect_changes(values)]
+    """The detector as ``ttsbench history`` runs it: alpha and noise floor from [tool.ttsbench]."""
+    changes = detect_changes(values, alpha=CONFIG.alpha, min_change=CONFIG.noise_floor)
+    return [(c.index, np.sign(math.log(c.ratio))) for c in changes]
 
 
 def asv_step_detect(values):

@@ -39,7 +39,7 @@ class TrackerConfig:
 
     severity: Mapping[str, float] = dataclasses.field(default_factory=lambda: DEFAULT_SEVERITY)
     alpha: float = 0.05
-    noise_floor: float = 0.02
+    noise_floor: float = 0.03
     min_effect: float = 0.2
     run_noise_k: float = 3.0
     run_noise_history: int = 6
