@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(ASV) machine --yes
 	mkdir -p .asv
 	git rev-list -n $(COMMITS) HEAD > .asv/bench-commits.txt
-	$(ASV) run --show-stderr --skip-existing-commits --bench '$(BENCH)' HASHFILE:.asv/bench-commits.txt
+	$(ASV) run --show-stderr --record-samples --skip-existing-commits --bench '$(BENCH)' HASHFILE:.asv/bench-commits.txt
 	$(TTSBENCH) publish
 	@echo "Site: file://$(CURDIR)/.asv/html/index.html  (or: $(ASV) preview)"
 
