@@ -205,6 +205,8 @@ def test_asv_bisect_skips_the_broken_commit(project, planted_run):
     broken = project.commits[BROKEN_AT]
     assert f"{broken[:10]} failed to build or run: skipped" in planted_run.stdout, planted_run.stdout
     assert f"skipped (failed to build or run): {broken[:10]}" in planted_run.stdout
+    # one line for the skip, not the build's whole pip log and traceback
+    assert "Traceback" not in planted_run.stderr and "Error running" not in planted_run.stderr
 
 
 @pytest.mark.slow

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import math
 import re
 from pathlib import Path
@@ -382,6 +383,7 @@ class AsvMeasurements:
 
     def measure(self, commit: str) -> dict[SeriesKey, Observed]:
         from asv import util as asv_util
+        from asv.console import log as asv_log
         from asv.results import Results
         from asv.runner import run_benchmarks, skip_benchmarks
 
@@ -393,11 +395,16 @@ class AsvMeasurements:
                     env.python, env.name, env.env_vars,
                 )
                 result.load_data(self.conf.results_dir)
-                try:
-                    env.install_project(self.conf, self.repo, commit)
-                except asv_util.ProcessError:
-                    skip_benchmarks(self.benchmarks, env, results=result)
-                else:
+                # A failed build would dump pip's whole log and traceback; the bisection
+                # reports the commit as skipped in one line instead.
+                with asv_log.set_level(logging.CRITICAL):
+                    try:
+                        env.install_project(self.conf, self.repo, commit)
+                        built = True
+                    except asv_util.ProcessError:
+                        skip_benchmarks(self.benchmarks, env, results=result)
+                        built = False
+                if built:
                     run_benchmarks(
                         self.benchmarks, env, results=result,
                         record_samples=True, append_samples=True,
