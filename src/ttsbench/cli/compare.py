@@ -31,24 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="pyproject.toml holding [tool.ttsbench] (default: the nearest one)")
 
 
-def open_repository():
-    """The git repository around the working directory, or None."""
-    import git
-
-    try:
-        return git.Repo(search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
-
-
 def load_pair(args, config):
     """(frame, base hash, head hash) for the two revisions named on the command line."""
     from ttsbench.errors import TtsbenchError
-    from ttsbench.track.loader import load_results, resolve_commit
+    from ttsbench.track.loader import find_repository, load_results, resolve_commit
 
     if args.alpha is not None and not 0 < args.alpha < 1:
         raise TtsbenchError(f"--alpha {args.alpha} is not between 0 and 1; use e.g. 0.05")
-    repo = open_repository()
+    repo = find_repository()
     frame = load_results(args.results, machine=args.machine, env=args.env, repo=repo,
                          higher_is_better=config.higher_is_better)
     for line in frame.attrs.get("warnings", []):

@@ -45,10 +45,10 @@ def find_changes(args: argparse.Namespace):
     """The History of the selected series and its changes (with git metadata where known)."""
     from ttsbench.track import history
     from ttsbench.track.config import load_config
-    from ttsbench.track.loader import load_results, resolve_commit
+    from ttsbench.track.loader import find_repository, load_results, resolve_commit
 
     pattern = _compile(args.benchmark)
-    repo = _repository(args.repo)
+    repo = args.repo if find_repository(args.repo) else None  # else order by stored dates
     frame = load_results(args.results, machine=args.machine, env=args.env, repo=repo)
     if pattern is not None:
         frame = frame[frame["benchmark"].map(lambda name: bool(pattern.search(name)))]
@@ -118,14 +118,3 @@ def _compile(pattern: str | None):
         return re.compile(pattern)
     except re.error as exc:
         raise TtsbenchError(f"--benchmark {pattern!r} is not a valid regex ({exc}); fix the pattern") from None
-
-
-def _repository(path: Path) -> Path | None:
-    """``path`` when it is inside a git work tree, else None (order by stored dates)."""
-    import git
-
-    try:
-        git.Repo(path, search_parent_directories=True)
-    except (git.GitError, OSError):
-        return None
-    return path

@@ -65,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     from ttsbench.site.pages import change_row
     from ttsbench.track import history
     from ttsbench.track.config import load_config
-    from ttsbench.track.loader import load_results, resolve_commit
+    from ttsbench.track.loader import find_repository, load_results, resolve_commit
 
     started = time.perf_counter()
     project, results, html_dir = _asv_settings(args)
-    repo = args.repo if _is_git(args.repo) else None
+    repo = args.repo if find_repository(args.repo) else None
     config = load_config()
     frame = load_results(results, repo=repo)
     found = history.analyse(history.build_series(frame), config, args.cache)
@@ -99,13 +99,3 @@ def run(args: argparse.Namespace) -> int:
         f"{stats.rendered} files rendered, {stats.reused} reused, {time.perf_counter() - started:.1f} s"
     )
     return EXIT_OK
-
-
-def _is_git(path: Path) -> bool:
-    import git
-
-    try:
-        git.Repo(path, search_parent_directories=True)
-    except (git.GitError, OSError):
-        return False
-    return True

@@ -217,6 +217,16 @@ def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_be
     return frame
 
 
+def find_repository(path="."):
+    """The git repository around ``path`` (a :class:`git.Repo`), or None outside one."""
+    import git
+
+    try:
+        return git.Repo(path, search_parent_directories=True)
+    except (git.GitError, OSError):
+        return None
+
+
 def resolve_commit(rev: str, commits, repo=None) -> str:
     """The full hash of ``rev`` among ``commits`` (any git revision with ``repo``, else a prefix)."""
     commits = sorted(set(commits))
