@@ -92,7 +92,8 @@ def row_problem(fields: dict, n: int) -> str | None:
         if stats is None:
             continue
         if not isinstance(stats, list) or len(stats) != n or not all(
-            s is None or is_number(s) for s in stats
+            s is None or (is_number(s) and math.isfinite(s) and abs(s) <= MAX_MAGNITUDE)
+            for s in stats
         ):
             return f"stats_{key} does not hold {n} numbers (a deleted or shifted column?)"
     samples = fields.get("samples")
