@@ -128,16 +128,4 @@ def _known_machine(machine: str, collection) -> None:
         ) from None
 
 
-def _known_machine(machine: str, collection) -> None:
-    from asv import util as asv_util
-
-    try:
-        collection.load(machine)
-    except asv_util.UserError:
-        raise TtsbenchError(
-            f"asv knows no machine {machine!r} (~/.asv-machine.json); "
-            f"run `asv machine --machine {machine} --yes` first or drop --machine"
-        ) from None
-
-
 __all__ = ["AsvMeasurements"]

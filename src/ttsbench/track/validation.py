@@ -45,7 +45,7 @@ def check_file(data) -> None:
     if not data["commit_hash"].strip() or not data["env_name"].strip():
         raise InvalidFile("empty commit_hash or env_name")
     columns = data["result_columns"]
-    unknown = [c for c in columns if c not in KNOWN_COLUMNS]
+    unknown = [c for c in columns if not isinstance(c, str) or c not in KNOWN_COLUMNS]
     if unknown or len(set(columns)) != len(columns) or "result" not in columns:
         raise InvalidFile(f"result_columns {columns!r} are not asv's")
 
