@@ -18,6 +18,9 @@ import pandas as pd
 
 # Values whose squares overflow a float break the statistics (variances, t statistics).
 MAX_MAGNITUDE = 1e150
+PLAIN_NUMBERS = (int, float)
+PLAIN_SET = frozenset(PLAIN_NUMBERS)
+NUMBERS_OR_NONE = frozenset({int, float, type(None)})
 POSITIVE_PREFIXES = ("time_", "timeraw_", "mem_", "peakmem_")
 POSITIVE_TYPES = ("time", "memory", "peakmemory")
 STAT_KEYS = ("ci_99_a", "ci_99_b", "q_25", "q_75", "number", "repeat")
@@ -32,7 +35,24 @@ class InvalidFile(ValueError):
 
 
 def is_number(value) -> bool:
+    if type(value) in PLAIN_NUMBERS:  # the fast path: JSON gives int and float
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def plausible(value) -> bool:
+    """A finite number no larger than :data:`MAX_MAGNITUDE` (NaN fails the comparison)."""
+    return is_number(value) and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE
+
+
+def all_plausible(values: list, *, none: bool = False) -> bool:
+    """Whether every entry is :func:`plausible` (or None, with ``none``); fast on long lists."""
+    if not set(map(type, values)) <= (NUMBERS_OR_NONE if none else PLAIN_SET):
+        return all((v is None and none) or plausible(v) for v in values)
+    try:  # NaN or inf make the sum fail the bound
+        return math.fsum(map(abs, (v for v in values if v is not None) if none else values)) <= MAX_MAGNITUDE
+    except OverflowError:
+        return False
 
 
 def check_file(data) -> None:
@@ -73,7 +93,7 @@ def value_problem(value, positive: bool) -> str | None:
     """Why a measured value (not None, not NaN) cannot be measured; None when it can."""
     if not is_number(value):
         return f"{value!r} is not a number"
-    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+    if not plausible(value):
         return f"{value!r} is not a finite value of a plausible size"
     if positive and value <= 0:
         return f"{value!r} is not positive (a time or a size)"
@@ -91,10 +111,7 @@ def row_problem(fields: dict, n: int) -> str | None:
         stats = fields.get(f"stats_{key}")
         if stats is None:
             continue
-        if not isinstance(stats, list) or len(stats) != n or not all(
-            s is None or (is_number(s) and math.isfinite(s) and abs(s) <= MAX_MAGNITUDE)
-            for s in stats
-        ):
+        if not isinstance(stats, list) or len(stats) != n or not all_plausible(stats, none=True):
             return f"stats_{key} does not hold {n} numbers (a deleted or shifted column?)"
     samples = fields.get("samples")
     if samples is not None and (not isinstance(samples, list) or len(samples) != n or not all(
@@ -121,6 +138,8 @@ def param_lists(fields: dict) -> list[list[str]] | None:
 
 def samples_problem(samples, positive: bool) -> str | None:
     """Why a combination's raw samples cannot be used; None when they can."""
+    if all_plausible(samples) and (not positive or not samples or min(samples) > 0):
+        return None
     for sample in samples:
         problem = value_problem(sample, positive)
         if problem:
@@ -163,5 +182,5 @@ def _benchmark_problem(entry) -> str | None:
 
 __all__ = [
     "InvalidFile", "check_file", "clean_benchmarks", "is_number", "must_be_positive",
-    "param_lists", "row_problem", "samples_problem", "timestamp", "value_problem",
+    "param_lists", "plausible", "row_problem", "samples_problem", "timestamp", "value_problem",
 ]
