@@ -45,10 +45,11 @@ def find_changes(args: argparse.Namespace):
     """The History of the selected series and its changes (with git metadata where known)."""
     from ttsbench.track import history
     from ttsbench.track.config import load_config
-    from ttsbench.track.loader import find_repository, load_results, resolve_commit
+    from ttsbench.track.gitrepo import open_repo
+    from ttsbench.track.loader import load_results, resolve_commit
 
     pattern = _compile(args.benchmark)
-    repo = args.repo if find_repository(args.repo) else None  # else order by stored dates
+    repo = open_repo(args.repo)  # None: commits ordered by their stored dates
     frame = load_results(args.results, machine=args.machine, env=args.env, repo=repo)
     if pattern is not None:
         frame = frame[frame["benchmark"].map(lambda name: bool(pattern.search(name)))]
