@@ -77,7 +77,7 @@ def require(module: str, name: str):
         return getattr(importlib.import_module(f"ttsbench.{module}"), name)
     except (ImportError, AttributeError) as exc:
         raise NotImplementedError(
-            f"ttsbench.{module}.{name} does not exist at this commit ({exc})") from None
+            f"ttsbench.{module}.{name} is not in this commit ({exc})") from None
 
 
 class KernelTiming:
