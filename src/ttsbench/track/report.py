@@ -10,10 +10,11 @@ import math
 from asv.util import format_text_table, human_value
 
 from ttsbench.track.compare import MEASURED_KINDS, CompareRow
+from ttsbench.track.series import series_name
 
 MARKDOWN_MARKER = "<!-- ttsbench-compare -->"
 MARK = {"regression": "+", "improvement": "-", "unchanged": " ", "failed": "x", "new": "n",
-        "missing": "?", "skipped": "s"}
+        "missing": "?", "skipped": "s", "invalid": "!"}
 CSV_FIELDS = [
     "benchmark", "param_key", "machine", "env", "unit", "kind", "severity", "base", "head",
     "ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "p_adjusted", "effect_size", "cohens_d",
@@ -39,7 +40,7 @@ def _ratio(row: CompareRow) -> str:
 
 
 def _cells(row: CompareRow) -> list[str]:
-    name = f"{row.benchmark}({row.param_key})" if row.param_key else row.benchmark
+    name = series_name(row.benchmark, row.param_key)
     return [
         MARK[row.kind],
         _value(row.base, row.unit),
