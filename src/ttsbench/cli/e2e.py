@@ -135,13 +135,11 @@ def summarize(name: str, runs: list[Measurement]) -> dict:
 
 def current_commit() -> str | None:
     """HEAD of the git repository around the working directory, or None outside one."""
+    from ttsbench.track import gitrepo
+
     try:
-        import git
+        return gitrepo.head_commit(gitrepo.open_repo())
     except ImportError:  # a bare GPU box (tools/gpu_check.sh) has no gitpython
-        return None
-    try:
-        return git.Repo(search_parent_directories=True).head.commit.hexsha
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         return None
 
 
