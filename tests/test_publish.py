@@ -203,3 +203,14 @@ def test_commit_ranges_link_to_the_forge_when_origin_is_known(planted):
     dashboard = (planted.html / "ttsbench" / "index.html").read_text()
     expected = f"https://github.com/example/planted/compare/{planted.commits[24]}...{planted.commits[25]}"
     assert f'href="{expected}"' in dashboard
+
+
+def test_make_bench_prints_the_tracker_index():
+    from pathlib import Path
+
+    from ttsbench.site.publish import TRACKER_DIR
+
+    makefile = (Path(__file__).parents[1] / "Makefile").read_text()
+    recipe = makefile.split("\nbench:", 1)[1].split("\n\n", 1)[0].strip().splitlines()
+    assert recipe[-2].strip() == "$(TTSBENCH) publish"
+    assert f"Site: file://$(CURDIR)/.asv/html/{TRACKER_DIR}/index.html" in recipe[-1]

@@ -182,3 +182,17 @@ def test_results_added_while_publishing_wait_for_the_next_publish(planted, monke
     monkeypatch.setattr("ttsbench.site.publish.build_tracker_pages", real_build)
     assert publish(planted) == 0
     assert "over 4 series and 12 commits" in (planted.html / "ttsbench" / "index.html").read_text()
+
+
+def test_loader_warnings_name_the_results_dir_not_the_snapshot(planted, capsys):
+    broken = planted.results / "planted-box" / "deadbeef-virtualenv-py3.11.json"
+    broken.write_text("{not json")
+    assert publish(planted) == 0
+    err = capsys.readouterr().err
+    assert f"skipped {broken}" in err and "-snapshot" not in err
+
+
+def test_a_fifo_among_the_results_is_left_out_of_the_snapshot(planted):
+    os.mkfifo(planted.results / "planted-box" / "pipe.json")
+    assert publish(planted) == 0  # a reader opening the FIFO would block forever
+    assert (planted.html / "ttsbench" / "index.html").is_file()
