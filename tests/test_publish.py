@@ -214,3 +214,24 @@ def test_make_bench_prints_the_tracker_index():
     recipe = makefile.split("\nbench:", 1)[1].split("\n\n", 1)[0].strip().splitlines()
     assert recipe[-2].strip() == "$(TTSBENCH) publish"
     assert f"Site: file://$(CURDIR)/.asv/html/{TRACKER_DIR}/index.html" in recipe[-1]
+
+
+def test_a_tentative_change_is_labelled_as_such(planted):
+    """history labels a change it has not confirmed yet (``status``); the site says so."""
+    import dataclasses
+
+    from ttsbench.track.history import HistoryChange
+
+    @dataclasses.dataclass(frozen=True)
+    class Labelled(HistoryChange):
+        status: str = "tentative"
+
+    change = Labelled(benchmark=REGRESSED, params={"size": 10}, param_key="size=10", machine="m",
+                      env="e", unit="seconds", commit="b" * 40, prev_commit="a" * 40,
+                      date="2024-01-01T00:00:00+00:00", before=1.0, after=1.3, ratio=1.3, ci_low=1.2,
+                      ci_high=1.4, p_value=1e-4, severity="high", kind="regression", fixed_by=None, index=5)
+    row = pages.change_row(change, None)
+    assert (row["status"], row["detection"]) == ("open", "tentative")
+    html = pages.environment().from_string(
+        '{% from "_changes.html" import change_table %}{{ change_table(rows, "") }}').render(rows=[row])
+    assert 'class="regression high tentative"' in html and "(tentative)" in html

@@ -40,6 +40,9 @@ def test_the_results_dir_is_refused_and_left_intact(planted, capsys):
     assert files_under(planted.results) == before
     assert publish(planted, html=planted.results.parent) == 2  # a folder above the results
     one_line(capsys, "holds the results dir")
+    assert publish(planted, html=planted.results / "site") == 2
+    one_line(capsys, "is inside the results dir")
+    assert files_under(planted.results) == before
 
 
 def test_a_regular_file_is_refused_and_left_intact(planted, tmp_path, capsys):

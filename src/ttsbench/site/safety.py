@@ -5,7 +5,7 @@
   ``ttsbench/status.json``) or ``asv publish`` (``index.json`` + ``asv.js``; asv itself deletes
   its html dir on every publish) built. Anything else (a regular file, the results dir, a folder
   of someone's files) is refused: :class:`SiteError`, one line, exit 2. So is an html dir that
-  holds the results dir.
+  holds the results dir or lies inside it.
 * **Lock.** ``.<html dir name>.lock`` beside the html dir, held (``flock``) from reading the
   results to the swap. A second publish waits for it up to ``wait`` seconds, saying so, then
   stops with one line.
@@ -45,6 +45,9 @@ def check_replaceable(html_dir: Path, results: Path | None = None) -> None:
     if results is not None and _within(Path(results), html_dir):
         raise SiteError(f"--html-dir {html_dir} holds the results dir {results}; publishing would "
                         "delete them: pass an html dir outside the results")
+    if results is not None and _within(html_dir, Path(results)):
+        raise SiteError(f"--html-dir {html_dir} is inside the results dir {results}; asv would read "
+                        "the site as results: pass an html dir outside the results")
     if html_dir.is_symlink():
         raise SiteError(f"--html-dir {html_dir} is a symbolic link; pass the folder it points to")
     if not html_dir.exists():
