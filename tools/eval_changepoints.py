@@ -37,8 +37,9 @@ import numpy as np
 from ttsbench.track.changepoints import detect_changes
 from ttsbench.track.config import load_config
 from ttsbench.track.loader import load_results
+from shared_data import blas_results, missing_reason  # tools/shared_data.py, beside this script
 
-BLAS_RESULTS = Path("/work/shared/data/asv-histories/BLAS-Benchmarks/results")
+BLAS_RESULTS = blas_results()
 TOLERANCE = 3
 BLOCK = 5
 RESIDUAL_WINDOW = 9
@@ -155,6 +156,8 @@ def scenario_series(name, real, pools, rng):
 
 def evaluate(trials: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
+    if not BLAS_RESULTS.is_dir():
+        sys.exit(f"eval_changepoints: {missing_reason(BLAS_RESULTS)}")
     real = real_series(BLAS_RESULTS)
     pools = [residuals(v) for v in real]
     table = {}

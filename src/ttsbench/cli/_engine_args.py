@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-DTYPES = ("float32", "bfloat16", "float16")
+from ttsbench.engine.options import DTYPES
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,24 +38,13 @@ def positive(value: int, option: str) -> int:
 
 def resolve_device(name: str):
     """The torch.device for ``--device``; TtsbenchError when unparsable or absent."""
-    import torch
-
+    from ttsbench.engine.devices import resolve_device as engine_device
     from ttsbench.errors import TtsbenchError
 
     try:
-        dev = torch.device(name)
-    except RuntimeError:
-        raise TtsbenchError(f"--device {name!r} is not a device: use cpu, cuda or cuda:N") from None
-    if dev.type not in ("cpu", "cuda"):
-        raise TtsbenchError(f"--device {name!r}: only cpu and cuda are supported")
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise TtsbenchError(f"--device {name}: no CUDA device is visible; use --device cpu")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise TtsbenchError(
-                f"--device {name}: only {torch.cuda.device_count()} CUDA device(s) are visible"
-            )
-    return dev
+        return engine_device(name)
+    except ValueError as exc:
+        raise TtsbenchError(f"--device: {exc}") from None
 
 
 def build_synthesizer(args: argparse.Namespace):

@@ -40,11 +40,13 @@ def _number(value: float, unit: str) -> str:
 
 
 def format_text(checks, verdicts) -> str:
+    from ttsbench.track.series import series_name
+
     lines = []
     for claim, verdict in verdicts.items():
         lines.append(f"{verdict:13}  {claim}")
         for c in (c for c in checks if c.claim == claim):
-            name = f"{c.benchmark}({c.param_key})" if c.param_key else c.benchmark
+            name = series_name(c.benchmark, c.param_key)
             lines.append(f"    {c.verdict:13}  {name}: expected {c.expected}")
             if math.isfinite(c.estimate):
                 lines.append(

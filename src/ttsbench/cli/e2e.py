@@ -118,12 +118,9 @@ def summarize(name: str, runs: list[Measurement]) -> dict:
 
 def current_commit() -> str | None:
     """HEAD of the git repository around the working directory, or None outside one."""
-    import git
+    from ttsbench.track import gitrepo
 
-    try:
-        return git.Repo(search_parent_directories=True).head.commit.hexsha
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
-        return None
+    return gitrepo.head_commit(gitrepo.open_repo())
 
 
 def device_name(dev) -> str:

@@ -30,6 +30,7 @@ import tomllib
 from ttsbench.errors import TtsbenchError
 
 SEVERITY_NAMES = ("low", "medium", "high", "critical")
+OUTLIER_RULES = ("iqr", "z", "modified_z")  # ttsbench.track.stats.remove_outliers' rules
 DEFAULT_SEVERITY = MappingProxyType({"low": 0.0, "medium": 0.05, "high": 0.15, "critical": 0.30})
 
 

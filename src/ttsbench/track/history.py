@@ -29,6 +29,8 @@ import pandas as pd
 from ttsbench.track import changepoints
 from ttsbench.track.changepoints import Change, detect_changes
 from ttsbench.track.config import TrackerConfig
+from ttsbench.track.gitrepo import commit_metadata, remote_url
+from ttsbench.track.series import series_ident, series_name
 from ttsbench.track.severity import classify
 
 CACHE_FILE = "history.json"
@@ -59,11 +61,11 @@ class Series:
     @property
     def name(self) -> str:
         """``benchmark(params)`` as asv prints it, without the machine and env."""
-        return f"{self.benchmark}({self.param_key})" if self.param_key else self.benchmark
+        return series_name(self.benchmark, self.param_key)
 
     @property
     def ident(self) -> str:
-        return f"{self.machine}/{self.env}/{self.name}"
+        return series_ident(self.machine, self.env, self.benchmark, self.param_key)
 
     def digest(self, length: int | None = None) -> str:
         """Digest of the first ``length`` commits' data (all by default)."""
@@ -107,8 +109,7 @@ class HistoryChange:
 
     @property
     def series_ident(self) -> str:
-        name = f"{self.benchmark}({self.param_key})" if self.param_key else self.benchmark
-        return f"{self.machine}/{self.env}/{name}"
+        return series_ident(self.machine, self.env, self.benchmark, self.param_key)
 
     def row(self) -> dict:
         """The JSON/CSV row (the series position ``index`` is internal)."""
@@ -252,48 +253,6 @@ class _Cache:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(payload)
         os.replace(temporary, self.path)
-
-
-def commit_metadata(repo_path: Path | str | None, commits: Iterable[str]) -> dict[str, dict]:
-    """Author, date and subject of each commit git knows (empty without a repository)."""
-    if repo_path is None:
-        return {}
-    import git
-
-    try:
-        repo = git.Repo(repo_path, search_parent_directories=True)
-    except (git.GitError, OSError):
-        return {}
-    found = {}
-    for commit in set(commits):
-        try:
-            c = repo.commit(commit)
-        except (git.GitError, ValueError):
-            continue
-        found[commit] = {
-            "author": c.author.name,
-            "date": c.committed_datetime.isoformat(),
-            "subject": c.summary if isinstance(c.summary, str) else c.summary.decode(errors="replace"),
-        }
-    return found
-
-
-def remote_url(repo_path: Path | str | None) -> str | None:
-    """The web URL of the ``origin`` remote (GitHub/GitLab style), when there is one."""
-    if repo_path is None:
-        return None
-    import git
-
-    try:
-        url = git.Repo(repo_path, search_parent_directories=True).remotes.origin.url
-    except (git.GitError, OSError, AttributeError, ValueError):
-        return None
-    if url.startswith("git@"):
-        host, _, path = url[4:].partition(":")
-        url = f"https://{host}/{path}"
-    if not url.startswith(("https://", "http://")):
-        return None
-    return url.removesuffix(".git")
 
 
 def with_metadata(changes: list[HistoryChange], metadata: dict[str, dict]) -> list[HistoryChange]:
