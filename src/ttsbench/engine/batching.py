@@ -2,8 +2,9 @@
 
 ``BatchScheduler.step()`` admits waiting requests (each prefilled on its own, then given a
 ``SlotKVCache`` slot), runs one talker step for all requests together, samples each request's
-first code with its own generator, options and history, runs the code predictor for the whole
-batch (residual codes drawn row by row from each request's generator), and decodes the chunks
+first code from its own generator with its own options and history, runs the code predictor
+for the whole batch (``batch_sampling``: distributions batched, draws per request), and decodes
+the chunks
 that are due, a few right-padded windows per decoder call. Requests join and leave only between
 steps. ``generate`` and ``decode`` are the two halves of ``step``, so a server can decode on
 another thread while the next frame is generated.
@@ -16,7 +17,6 @@ more rows, so results agree to float rounding rather than bit for bit.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import deque
 from collections.abc import Hashable
 from contextlib import ExitStack
@@ -27,14 +27,13 @@ from torch.nn.attention import sdpa_kernel
 
 from ttsbench.engine import tokenizer
 from ttsbench.engine.config import NUM_CODE_GROUPS
-from ttsbench.engine.kernels.sampling import (SamplingOptions, greedy, process_logits, sample,
-                                              sampling_probs)
+from ttsbench.engine.batch_sampling import first_codes, residual_sampler
+from ttsbench.engine.kernels.sampling import SamplingOptions
 from ttsbench.engine.slot_cache import SlotKVCache
 from ttsbench.engine.synthesizer import RESIDUAL_SAMPLING, SDPA_BACKENDS, Synthesizer
 from ttsbench.workloads import frames_for_text
 
 DECODE_GROUP = 4  # windows per decoder call: on CPU larger batches cost more per frame
-_RESIDUAL_GREEDY = dataclasses.replace(RESIDUAL_SAMPLING, do_sample=False)
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,8 @@ class _Stream:
         self.generator.manual_seed(request.seed)
         self.codes = torch.zeros(1, NUM_CODE_GROUPS, self.max_frames, dtype=torch.long,
                                  device=synth.device)
+        self.seen = torch.zeros(1, synth.config.talker.codec_vocab_size, dtype=torch.bool,
+                                device=synth.device)  # first codes so far (repetition penalty)
         self.count = self.decoded = 0
         self.done = False
         self.pending: tuple[torch.Tensor, torch.Tensor] | None = None  # prefill hidden, logits
@@ -208,29 +209,26 @@ class BatchScheduler:
             logits.append(stream.pending[1])
             stream.pending = None
         hidden, logits = torch.cat(hidden), torch.cat(logits)
+        firsts = first_codes(logits, self.active)
         eos = self.synth.config.talker.codec_eos_id
-        rows, firsts = [], []
-        for row, stream in enumerate(self.active):
-            first = sample(logits[row:row + 1], stream.options,
-                           previous_tokens=stream.codes[:, 0, :stream.count],
-                           step=stream.count, generator=stream.generator)
-            if not stream.request.fixed_length and bool(first == eos):
-                stream.done = True
-            else:
-                rows.append(row)
-                firsts.append(first)
+        ended = [code == eos and not stream.request.fixed_length
+                 for code, stream in zip(firsts.tolist(), self.active)]
+        rows = [row for row, end in enumerate(ended) if not end]
+        for row, end in enumerate(ended):
+            self.active[row].done = end
         if not rows:
             return
         continuing = [self.active[row] for row in rows]
         index = torch.tensor(rows, device=self.synth.device)
-        first = torch.cat(firsts)
+        first = firsts.index_select(0, index)
         residual = self.synth.model.code_predictor.generate(
             hidden.index_select(0, index), self.synth.model.talker.codec_embedding(first),
-            self._residual_sampler(continuing),
+            residual_sampler(continuing, RESIDUAL_SAMPLING),
         )
         for i, stream in enumerate(continuing):
             stream.codes[0, 0, stream.count] = first[i]
             stream.codes[0, 1:, stream.count] = residual[i]
+            stream.seen[0, first[i]] = True
             stream.count += 1
             stream.done = stream.count == stream.max_frames
 
@@ -244,23 +242,6 @@ class BatchScheduler:
         hidden = model.talker(inputs, positions[:, None], cache=self.cache,
                               attn_mask=self.cache.attention_mask())[:, -1]
         return hidden, model.talker.codec_head(hidden)
-
-    @staticmethod
-    def _residual_sampler(streams: list[_Stream]):
-        """Residual draws: the batch's distributions at once, one draw per stream's generator."""
-        def draw(logits: torch.Tensor, group: int) -> torch.Tensor:
-            probs = None
-            codes = []
-            for row, stream in enumerate(streams):
-                if stream.options.do_sample:
-                    if probs is None:
-                        probs = sampling_probs(logits, RESIDUAL_SAMPLING)
-                    codes.append(torch.multinomial(probs[row:row + 1], 1,
-                                                   generator=stream.generator).squeeze(1))
-                else:
-                    codes.append(greedy(process_logits(logits[row:row + 1], _RESIDUAL_GREEDY)))
-            return torch.cat(codes)
-        return draw
 
     def _due_jobs(self) -> list[DecodeJob]:
         """A job for every stream with a full chunk (or a finished tail); finished streams
