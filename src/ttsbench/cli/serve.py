@@ -11,6 +11,8 @@ Listens on 127.0.0.1 unless --host says otherwise.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 
 from ttsbench.cli._engine_args import add_engine_arguments, build_synthesizer, positive
 from ttsbench.errors import EXIT_OK, TtsbenchError
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
                             access_log=False, lifespan="off",
                             timeout_graceful_shutdown=args.drain_timeout)
-    server = holder["server"] = uvicorn.Server(config)
+    server = holder["server"] = _draining_server_class()(config)
     engine.start()
     print(f"ttsbench serve: {args.preset} on http://{args.host}:{args.port} "
           f"(batch {max_batch}, queue {args.max_queue})", flush=True)
@@ -65,3 +67,23 @@ def run(args: argparse.Namespace) -> int:
         engine.stop()
     print("ttsbench serve: stopped", flush=True)
     return EXIT_OK
+
+
+def _draining_server_class():
+    import uvicorn
+
+    class DrainingServer(uvicorn.Server):
+        """uvicorn's server, except that a drained shutdown exits normally (uvicorn re-raises
+        SIGTERM/SIGINT once it has stopped, which would kill the process with the signal)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self):
+            previous = {sig: signal.signal(sig, self.handle_exit)
+                        for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return DrainingServer
