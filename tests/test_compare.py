@@ -102,7 +102,9 @@ def test_table_reads_like_asv_compare(capsys, results):
     code, out, _ = compare(capsys, results, BASE[:8], HEAD[:8])
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith(f"BASE {BASE[:12]}  HEAD {HEAD[:12]}")
+    assert lines[0].startswith("FAIL: 4 regression(s) at or above medium; worst b.time_nosamples x1.522")
+    assert lines[1].startswith(f"BASE {BASE[:12]}  HEAD {HEAD[:12]}")
+    assert "1 skipped: skipped at HEAD" in lines and "1 failed: failed at HEAD" in lines
     assert any(line.lstrip().startswith("+") and "b.time_slow" in line and "critical" in line for line in lines)
     assert "Ratio [CI]" in out and "p (BH)" in out and "20/20" in out
     assert lines[-1].startswith("4 regression, 1 improvement, 1 unchanged, 1 failed, 2 new, 1 missing, 1 skipped")

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
                            outlier_rule=args.remove_outliers)
     require_measurement(rows, base, head)
     if args.format == "table":
-        print(report.format_table(rows, base, head))
+        print(report.format_table(rows, base, head, fail_on))
     elif args.format == "markdown":
         sys.stdout.write(report.format_markdown(rows, base, head, fail_on))
     elif args.format == "json":
