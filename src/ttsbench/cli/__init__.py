@@ -5,9 +5,10 @@ heavy imports (torch, pandas, asv) inside ``run`` so that ``ttsbench --help`` st
 The module docstring's first line is the command's help. Errors raised as
 :class:`ttsbench.errors.TtsbenchError` are printed as one line and turned into their exit code;
 any other exception is one "internal error" line and exit 2 (``TTSBENCH_DEBUG=1`` shows the
-traceback), so no input makes a command exit 1, the "regression found" code. Warnings raised
-while a command runs are collected: the tracker's own (:class:`TrackerWarning`, e.g. a skipped
-result file) are printed one line each, library ones (numpy, pandas, scipy) summarised in one.
+traceback), so no input makes a command exit 1, the "regression found" code. Python warnings
+raised while a command runs (numpy, pandas, scipy) are collected and summarised in one line; the
+tracker's own warnings (a skipped file) are printed by the command with
+:func:`ttsbench.cli._options.print_warnings`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import sys
 import warnings
 
 from ttsbench import __version__
-from ttsbench.cli._options import forget_printed, print_warnings
-from ttsbench.errors import EXIT_USAGE, TrackerWarning, TtsbenchError
+from ttsbench.cli._options import forget_printed
+from ttsbench.errors import EXIT_USAGE, TtsbenchError
 
 
 def _command_modules():
@@ -89,11 +90,9 @@ def _guarded(args: argparse.Namespace) -> int:
 
 
 def _report_warnings(command: str, caught: list[warnings.WarningMessage]) -> None:
-    """The tracker's warnings one line each; library warnings summarised in one line."""
-    print_warnings(command, [str(w.message) for w in caught if issubclass(w.category, TrackerWarning)])
+    """Library warnings in one line: how many, and the most frequent."""
     library = collections.Counter(
-        f"{w.category.__name__}: {str(w.message).splitlines()[0] if str(w.message) else ''}"
-        for w in caught if not issubclass(w.category, TrackerWarning)
+        f"{w.category.__name__}: {(str(w.message).splitlines() or [''])[0]}" for w in caught
     )
     if library:
         (common, _), = library.most_common(1)
