@@ -103,7 +103,9 @@ def test_a_broken_head_file_is_named_not_an_unknown_commit(capsys, planted):
     assert len(lines) == 2 and "warning: skipped" in lines[0]
 
 
-@pytest.mark.parametrize("content", [b"5", b'{"b.time_a": 7}', b'{"b.time_b": {"unit": 5}}', b"\xff\xfe\x00"])
+@pytest.mark.parametrize("content", [
+    b"5", b'{"b.time_a": 7, "version": 2}', b'{"b.time_b": {"unit": 5}, "version": 2}', b"\xff\xfe\x00",
+])
 def test_bad_benchmarks_json_is_a_warning(capsys, planted, content):
     (planted / "benchmarks.json").write_bytes(content)
     code, out, err = compare(capsys, planted)

@@ -41,7 +41,9 @@ def _read_json(path: Path, api_version: int):
     """asv's JSON reader, any failure one :class:`validation.InvalidFile` line."""
     try:
         return asv_util.load_json(str(path), api_version=api_version)
-    except (asv_util.UserError, OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
+    except TypeError:  # asv looks for "version" in whatever the JSON was
+        raise validation.InvalidFile("the JSON is not an object, as asv writes") from None
+    except (asv_util.UserError, OSError, ValueError, KeyError, RecursionError) as exc:
         line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise validation.InvalidFile(line.replace(f" in file '{os.path.abspath(path)}'", "")) from None
 
@@ -58,7 +60,7 @@ def load_benchmarks(results_dir: Path, warnings: list[str] | None = None) -> dic
     except validation.InvalidFile as exc:
         notes.append(f"ignored {path}: {exc}; units and parameter names come from the result files")
         return {}
-    kept, dropped = validation.clean_benchmarks(data)
+    kept, dropped = validation.clean_benchmarks(data, str(path))
     notes.extend(dropped)
     return kept
 

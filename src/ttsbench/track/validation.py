@@ -126,9 +126,7 @@ def row_problem(fields: dict, n: int) -> str | None:
 
 def param_lists(fields: dict) -> list[list[str]] | None:
     """The stored parameter grid (a list of lists of asv's repr strings), or None when malformed."""
-    params = fields.get("params")
-    if params is None:
-        return []
+    params = fields.get("params")  # asv writes it on every row, [] for no parameters
     if not isinstance(params, list) or not all(
         isinstance(values, list) and all(isinstance(v, str) for v in values) for values in params
     ):
@@ -147,10 +145,10 @@ def samples_problem(samples, positive: bool) -> str | None:
     return None
 
 
-def clean_benchmarks(data) -> tuple[dict, list[str]]:
+def clean_benchmarks(data, where: str = "benchmarks.json") -> tuple[dict, list[str]]:
     """benchmarks.json's entries that the loader can use, and one line on what was dropped."""
     if not isinstance(data, dict):
-        return {}, [f"benchmarks.json is not a JSON object ({type(data).__name__}); ignored"]
+        return {}, [f"{where} is not a JSON object ({type(data).__name__}); ignored"]
     kept, dropped = {}, []
     for name, entry in data.items():
         if name == "version":
@@ -163,7 +161,8 @@ def clean_benchmarks(data) -> tuple[dict, list[str]]:
     if not dropped:
         return kept, []
     more = f" and {len(dropped) - 3} more" if len(dropped) > 3 else ""
-    return kept, [f"benchmarks.json: ignored {len(dropped)} entries ({'; '.join(dropped[:3])}{more})"]
+    return kept, [f"{where}: ignored {len(dropped)} entries ({'; '.join(dropped[:3])}{more}); "
+                  "re-run asv to rewrite it"]
 
 
 def _benchmark_problem(entry) -> str | None:
