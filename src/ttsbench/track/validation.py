@@ -71,9 +71,9 @@ def check_file(data) -> None:
 
 
 def timestamp(value) -> pd.Timestamp:
-    """asv's date (JavaScript milliseconds) as a UTC timestamp; NaT when absent."""
-    if value is None or value == 0:
-        return pd.NaT
+    """asv's date (JavaScript milliseconds, written on every result) as a UTC timestamp."""
+    if value is None:
+        raise InvalidFile("no date; asv writes one in every result file")
     if not is_number(value) or not math.isfinite(value):
         raise InvalidFile(f"date {value!r} is not a time in milliseconds")
     try:
