@@ -56,10 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     forget_printed()
     args = build_parser().parse_args(argv)
-    with warnings.catch_warnings(record=True) as caught:
+    counter = _WarningCounter()
+    with warnings.catch_warnings():
         warnings.simplefilter("always")
+        warnings.showwarning = counter
         code = _guarded(args)
-    _report_warnings(args.command, caught)
+    counter.report(args.command)
     return code
 
 
@@ -89,18 +91,30 @@ def _guarded(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
 
-def _report_warnings(command: str, caught: list[warnings.WarningMessage]) -> None:
-    """Library warnings in one line: how many, and the most frequent."""
-    library = collections.Counter(
-        f"{w.category.__name__}: {(str(w.message).splitlines() or [''])[0]}" for w in caught
-    )
-    if library:
-        (common, _), = library.most_common(1)
-        print(
-            f"ttsbench {command}: note: {sum(library.values())} library warnings while computing "
-            f"(most often {common!r}); they do not change the exit code",
-            file=sys.stderr,
-        )
+class _WarningCounter:
+    """Counts library warnings instead of printing them (bounded: a server may run for days)."""
+
+    DISTINCT = 50
+
+    def __init__(self):
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.total = 0
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
+        self.total += 1
+        key = f"{category.__name__}: {(str(message).splitlines() or [''])[0][:120]}"
+        if key in self.counts or len(self.counts) < self.DISTINCT:
+            self.counts[key] += 1
+
+    def report(self, command: str) -> None:
+        """One line: how many warnings, and the most frequent."""
+        if self.total:
+            (common, _), = self.counts.most_common(1)
+            print(
+                f"ttsbench {command}: note: {self.total} library warnings while computing "
+                f"(most often {common!r}); they do not change the exit code",
+                file=sys.stderr,
+            )
 
 
 if __name__ == "__main__":
