@@ -196,12 +196,17 @@ def _label(series: Series, changes: list[Change], config: TrackerConfig) -> list
 
 
 def _fixed_by(series: Series, changes: list[Change], i: int) -> str | None:
+    index = fixed_by_index(changes, i)
+    return None if index is None else series.commits[index]
+
+
+def fixed_by_index(changes: list[Change], i: int) -> int | None:
     """The first later change in the opposite direction whose level is back near the old one."""
     step = math.log(changes[i].ratio)
     for later in changes[i + 1:]:
         back = abs(math.log(later.after / changes[i].before)) <= abs(step) / 2
         if math.copysign(1, math.log(later.ratio)) != math.copysign(1, step) and back:
-            return series.commits[later.index]
+            return later.index
     return None
 
 
