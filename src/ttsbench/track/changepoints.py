@@ -28,7 +28,7 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
+from statistics import NormalDist
 
 WINDOW_BEFORE = 30
 WINDOW_AFTER = 10
@@ -39,7 +39,7 @@ THRESHOLD = 3.25
 NOISE_FLOOR = 0.002
 HUBER_K = 1.5
 HUBER_STEPS = 3
-Z99 = stats.norm.ppf(0.995)
+Z99 = NormalDist().inv_cdf(0.995)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -268,6 +268,8 @@ def _segment_test(y, noise, raw, splits, i, alpha) -> Change:
     # Reported levels are the segments' medians: they do not depend on the estimated noise.
     before, after = np.median(y[start:split]), np.median(y[split:stop])
     old, new = _segment_data(y, raw, start, split, stop)
+    from scipy import stats  # only where a candidate is tested: importing it costs a second
+
     p_value = float(stats.mannwhitneyu(new, old, alternative="two-sided").pvalue)
     shift_low, shift_high = _hodges_lehmann_interval(old, new, alpha)
     return Change(
@@ -297,7 +299,7 @@ def _hodges_lehmann_interval(old: np.ndarray, new: np.ndarray, alpha: float) -> 
     differences = np.sort((new[:, None] - old[None, :]).ravel())
     m, k = new.size, old.size
     spread = math.sqrt(m * k * (m + k + 1) / 12)
-    rank = int(math.floor(m * k / 2 - stats.norm.ppf(1 - alpha / 2) * spread))
+    rank = int(math.floor(m * k / 2 - NormalDist().inv_cdf(1 - alpha / 2) * spread))
     rank = min(max(rank, 0), differences.size - 1)
     return float(differences[rank]), float(differences[differences.size - 1 - rank])
 
