@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from asvresults import NAN, bench, write_benchmarks, write_result
+from conftest import shared_history
 
 from ttsbench.cli import main
 from ttsbench.track.report import MARKDOWN_MARKER
@@ -101,7 +102,9 @@ def test_table_reads_like_asv_compare(capsys, results):
     code, out, _ = compare(capsys, results, BASE[:8], HEAD[:8])
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith(f"BASE {BASE[:12]}  HEAD {HEAD[:12]}")
+    assert lines[0].startswith("FAIL: 4 regression(s) at or above medium; worst b.time_nosamples x1.522")
+    assert lines[1].startswith(f"BASE {BASE[:12]}  HEAD {HEAD[:12]}")
+    assert "1 skipped: skipped at HEAD" in lines and "1 failed: failed at HEAD" in lines
     assert any(line.lstrip().startswith("+") and "b.time_slow" in line and "critical" in line for line in lines)
     assert "Ratio [CI]" in out and "p (BH)" in out and "20/20" in out
     assert lines[-1].startswith("4 regression, 1 improvement, 1 unchanged, 1 failed, 2 new, 1 missing, 1 skipped")
@@ -160,10 +163,10 @@ def test_outlier_removal_only_on_request(capsys, tmp_path):
     assert json.loads(out)[0]["n_head"] == 21 - row["outliers_head"]["iqr"]
 
 
-BLAS = "/work/shared/data/asv-histories/BLAS-Benchmarks/results"
+BLAS, needs_blas = shared_history()
 
 
-@pytest.mark.skipif(not __import__("os").path.isdir(BLAS), reason="shared BLAS history not present")
+@needs_blas
 def test_real_history_without_samples_finds_what_asv_published(capsys):
     # gh-pages/regressions.json of that history: gbmv regressions between these two commits
     code, out, _ = compare(capsys, BLAS, "0c1d2e75", "9893c99c", "--machine", "gha-aws-skylake", "--format", "json")

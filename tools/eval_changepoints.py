@@ -44,12 +44,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from history_fixtures import RunnerSeries, ci_runner_series  # noqa: E402
+from shared_data import blas_results, missing_reason  # noqa: E402 (tools/, beside this script)
 from ttsbench.track.changepoints import detect_changes  # noqa: E402
 from ttsbench.track.config import load_config  # noqa: E402
 from ttsbench.track.history import fixed_by_index  # noqa: E402
 from ttsbench.track.loader import load_results  # noqa: E402
 
-BLAS_RESULTS = ROOT.parent / "shared" / "data" / "asv-histories" / "BLAS-Benchmarks" / "results"
+BLAS_RESULTS = blas_results()
 SCENARIOS = ("blas", "real", "real x3%", "CI runner")
 TOLERANCE = 3
 BLOCK = 5
@@ -177,7 +178,10 @@ def scenario_series(name, real, pools, rng, factor, length=200, position=100):
 
 def evaluate(trials: int, seed: int, scenarios, only=None) -> dict:
     rng = np.random.default_rng(seed)
-    real = real_series(BLAS_RESULTS) if set(scenarios) - {"CI runner"} else []
+    needs_blas = bool(set(scenarios) - {"CI runner"})
+    if needs_blas and not BLAS_RESULTS.is_dir():
+        sys.exit(f"eval_changepoints: {missing_reason(BLAS_RESULTS)}")
+    real = real_series(BLAS_RESULTS) if needs_blas else []
     pools = [residuals(v) for v in real]
     table = {}
     for method_name, method in methods().items():

@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from history_fixtures import CONF, make_repo, write_history  # noqa: E402
+from shared_data import blas_results, missing_reason  # noqa: E402 -- tools/shared_data.py
 
-BLAS_RESULTS = Path("/work/shared/data/asv-histories/BLAS-Benchmarks/results")
+BLAS_RESULTS = blas_results()
 TTSBENCH = [sys.executable, "-m", "ttsbench"]
 
 
@@ -50,6 +51,8 @@ def timed(command: list[str], cwd: Path) -> str:
 
 def blas_repo(root: Path) -> tuple[Path, Path]:
     """BLAS results re-keyed to the commits of a fresh repository; (repo, last result files)."""
+    if not BLAS_RESULTS.is_dir():
+        sys.exit(f"time_history: {missing_reason(BLAS_RESULTS)}")
     files = {}
     for path in BLAS_RESULTS.glob("*/*.json"):
         if path.name != "machine.json":

@@ -18,3 +18,8 @@ class TtsbenchError(Exception):
     """A user-facing error: printed as one line (what, where, what to do), never a traceback."""
 
     exit_code = EXIT_USAGE
+
+
+class TrackerWarning(UserWarning):
+    """Something skipped or assumed (an unreadable result file, a deprecated option): the
+    command goes on, and ``ttsbench.cli.main`` prints the warning as one line."""

@@ -3,18 +3,26 @@
 Each command module exposes ``add_arguments(parser)`` and ``run(args) -> int`` and keeps its
 heavy imports (torch, pandas, asv) inside ``run`` so that ``ttsbench --help`` stays fast.
 The module docstring's first line is the command's help. Errors raised as
-:class:`ttsbench.errors.TtsbenchError` are printed as one line and turned into their exit code.
+:class:`ttsbench.errors.TtsbenchError` are printed as one line and turned into their exit code;
+any other exception is one "internal error" line and exit 2 (``TTSBENCH_DEBUG=1`` shows the
+traceback), so no input makes a command exit 1, the "regression found" code. Warnings raised
+while a command runs are collected: the tracker's own (:class:`TrackerWarning`, e.g. a skipped
+result file) are printed one line each, library ones (numpy, pandas, scipy) summarised in one.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import importlib
+import os
 import pkgutil
 import sys
+import warnings
 
 from ttsbench import __version__
-from ttsbench.errors import EXIT_USAGE, TtsbenchError
+from ttsbench.cli._options import forget_printed, print_warnings
+from ttsbench.errors import EXIT_USAGE, TrackerWarning, TtsbenchError
 
 
 def _command_modules():
@@ -45,7 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    forget_printed()
     args = build_parser().parse_args(argv)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code = _guarded(args)
+    _report_warnings(args.command, caught)
+    return code
+
+
+def _guarded(args: argparse.Namespace) -> int:
     try:
         return args.run(args)
     except TtsbenchError as exc:
@@ -54,6 +71,37 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"ttsbench {args.command}: interrupted", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a path given on the command line that cannot be read or written
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"ttsbench {args.command}: error: {exc.strerror or exc}:{where}; check the path "
+              "and its permissions", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 -- any input must end in one line, never a traceback
+        if os.environ.get("TTSBENCH_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        print(
+            f"ttsbench {args.command}: internal error: {type(exc).__name__}: {first}; "
+            "rerun with TTSBENCH_DEBUG=1 for the traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+
+def _report_warnings(command: str, caught: list[warnings.WarningMessage]) -> None:
+    """The tracker's warnings one line each; library warnings summarised in one line."""
+    print_warnings(command, [str(w.message) for w in caught if issubclass(w.category, TrackerWarning)])
+    library = collections.Counter(
+        f"{w.category.__name__}: {str(w.message).splitlines()[0] if str(w.message) else ''}"
+        for w in caught if not issubclass(w.category, TrackerWarning)
+    )
+    if library:
+        (common, _), = library.most_common(1)
+        print(
+            f"ttsbench {command}: note: {sum(library.values())} library warnings while computing "
+            f"(most often {common!r}); they do not change the exit code",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

@@ -73,9 +73,10 @@ def find_changes(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import sys
 
+    from ttsbench.cli._options import print_warnings
+
     _, changes, warnings = find_changes(args)
-    for warning in warnings:
-        print(f"ttsbench history: warning: {warning}", file=sys.stderr)
+    print_warnings("history", warnings)
     rows = [change.row() for change in changes]
     if args.format == "json":
         import json
@@ -97,11 +98,13 @@ def _print_table(rows: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ttsbench.track.series import series_name
+
     table = Table(title=f"{len(rows)} changes", title_justify="left")
     for column in ("commit", "kind", "severity", "ratio [CI]", "p", "benchmark", "machine", "fixed by"):
         table.add_column(column, no_wrap=column in ("commit", "ratio [CI]"))
     for row in rows:
-        name = f"{row['benchmark']}({row['param_key']})" if row["param_key"] else row["benchmark"]
+        name = series_name(row["benchmark"], row["param_key"])
         table.add_row(
             row["commit"][:10], row["kind"], row["severity"],
             f"{row['ratio']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]",

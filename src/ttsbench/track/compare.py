@@ -2,6 +2,10 @@
 
 Decision rule for a benchmark measured on both sides (see docs/statistics.md for calibration):
 
+* with at least two rounds on both sides (``method="rounds"``, the gate's frames; see
+  :mod:`ttsbench.track.clustered`): changed when the Benjamini–Hochberg adjusted p-value of
+  Welch's t on the log per-round medians is below ``alpha``, the t CI of the ratio excludes 1
+  and the ratio moved by at least ``noise_floor``;
 * with samples on both sides (``method="mann-whitney"``): changed when the Benjamini–Hochberg
   adjusted Mann–Whitney p-value is below ``alpha``, |Cliff's delta| is at least ``min_effect``,
   the bootstrap CI of the ratio of medians excludes 1 and the ratio moved by at least
@@ -21,7 +25,8 @@ A change is a regression when it goes the bad way for the benchmark (slower, big
 rate for higher-is-better benchmarks) and its severity is :func:`~ttsbench.track.severity.classify`
 of |ratio - 1|. Rows that cannot be compared are marked: ``failed`` (HEAD failed), ``new`` (no
 comparable BASE: absent, failed or skipped there, or the benchmark's version changed),
-``missing`` (absent at HEAD), ``skipped`` (skipped at HEAD).
+``missing`` (absent at HEAD), ``skipped`` (skipped at HEAD), ``invalid`` (a value or row the
+loader rejected on either side; the note says why).
 """
 
 from __future__ import annotations
@@ -31,9 +36,12 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ttsbench.errors import TtsbenchError
+from ttsbench.track.clustered import collapse_rounds, compare_rounds
 from ttsbench.track.config import TrackerConfig
+from ttsbench.track.power import POWER, can_see
 from ttsbench.track.severity import at_least, classify
 from ttsbench.track.stats import (
     Comparison,
@@ -44,7 +52,7 @@ from ttsbench.track.stats import (
     run_to_run_spread,
 )
 
-KINDS = ("regression", "improvement", "unchanged", "failed", "new", "missing", "skipped")
+KINDS = ("regression", "improvement", "unchanged", "failed", "new", "missing", "skipped", "invalid")
 MEASURED_KINDS = ("regression", "improvement", "unchanged")
 KEY = ["machine", "env", "benchmark", "param_key"]
 
@@ -76,6 +84,8 @@ class CompareRow:
     severity: str | None = None
     method: str | None = None
     run_spread: float = math.nan  # run-to-run SD of log(ratio) from the series' history
+    mde: float = math.nan  # relative change this row finds with 80 % power (see ttsbench.track.power)
+    sd_round: float = math.nan  # rounds: SD of one round's log median
     history_n: int = 0  # other commits the spread was estimated from
     n_base: int = 0
     n_head: int = 0
@@ -96,7 +106,15 @@ def _n(row: pd.Series) -> int:
     return int(row["repeat"]) if math.isfinite(row["repeat"]) else 0
 
 
+def _rounds(row: pd.Series) -> list | None:
+    values = row.get("round_values")
+    return values if isinstance(values, list) and len(values) >= 2 and min(values) > 0 else None
+
+
 def _measure(base: pd.Series, head: pd.Series, outlier_rule: str | None, confidence: float) -> Comparison:
+    if _rounds(base) and _rounds(head):
+        return compare_rounds(base["round_values"], head["round_values"], base["round_samples"],
+                              head["round_samples"], confidence=confidence)
     if base["samples"] and head["samples"] and len(base["samples"]) > 1 and len(head["samples"]) > 1:
         x, y = np.asarray(base["samples"]), np.asarray(head["samples"])
         if outlier_rule:
@@ -113,6 +131,9 @@ def _unmeasured(base: pd.Series | None, head: pd.Series | None) -> tuple[str, st
     """(kind, note) when the pair cannot be compared, else None."""
     if head is None:
         return "missing", "no result at HEAD"
+    for side, row in (("HEAD", head), ("BASE", base)):
+        if row is not None and row["status"] == "invalid":
+            return "invalid", f"invalid at {side}: {row['reason']}"
     if base is None:
         return "new", "no result at BASE"
     if head["status"] == "failed":
@@ -143,8 +164,10 @@ def decide(row: CompareRow, config: TrackerConfig, alpha: float) -> None:
         row.kind, row.note = "unchanged", "ratio undefined (zero or infinite base)"
         return
     moved = abs(row.ratio - 1.0) >= config.noise_floor
-    if row.method == "mann-whitney":
-        excludes_one = row.ratio_ci_low > 1.0 or row.ratio_ci_high < 1.0
+    excludes_one = row.ratio_ci_low > 1.0 or row.ratio_ci_high < 1.0
+    if row.method == "rounds":
+        within_run = row.p_adjusted < alpha and excludes_one and moved
+    elif row.method == "mann-whitney":
         within_run = (row.p_adjusted < alpha and abs(row.effect_size) >= config.min_effect
                       and excludes_one and moved)
     elif row.method == "ci-overlap":
@@ -154,7 +177,7 @@ def decide(row: CompareRow, config: TrackerConfig, alpha: float) -> None:
     drift_limit = config.run_noise_k * row.run_spread
     beyond_drift = not math.isfinite(drift_limit) or abs(math.log(row.ratio)) > drift_limit
     notes = [row.note] if row.note else []
-    if not math.isfinite(row.run_spread):
+    if not math.isfinite(row.run_spread) and row.method != "rounds":
         notes.append(f"run-to-run noise unknown (history of {row.history_n} other commits, "
                      f"needs {config.run_noise_history}): within-run rule only")
     if within_run and not beyond_drift:
@@ -162,6 +185,9 @@ def decide(row: CompareRow, config: TrackerConfig, alpha: float) -> None:
                      f"{config.run_noise_k:g} x spread {row.run_spread:.1%}")
     elif row.method == "mann-whitney" and not within_run and row.p_adjusted < alpha and moved:
         notes.append("inconclusive: U test significant but the ratio's CI or effect size is not")
+    blind = can_see(row.sd_round, min(row.n_base, row.n_head), config.severity["medium"], alpha=alpha) \
+        if row.method == "rounds" else ""
+    notes += [blind] if blind else []
     row.note = "; ".join(notes)
     if not (within_run and beyond_drift):
         row.kind = "unchanged"
@@ -188,6 +214,7 @@ def compare_commits(frame: pd.DataFrame, base_commit: str, head_commit: str, *,
                     outlier_rule: str | None = None) -> list[CompareRow]:
     """Rows comparing ``head_commit`` with ``base_commit`` for every (machine, env) of both."""
     alpha = config.alpha if alpha is None else alpha
+    frame = collapse_rounds(frame, ["commit", *KEY])
     base_rows = {tuple(r[k] for k in KEY): r for _, r in frame[frame["commit"] == base_commit].iterrows()}
     head_rows = {tuple(r[k] for k in KEY): r for _, r in frame[frame["commit"] == head_commit].iterrows()}
     others = frame[(frame["status"] == "ok") & ~frame["commit"].isin([base_commit, head_commit])]
@@ -217,6 +244,9 @@ def compare_commits(frame: pd.DataFrame, base_commit: str, head_commit: str, *,
         row.note = {"ci-overlap": "no samples: stored 99% CIs compared",
                     "no-stats": "no samples and no CI: asv's factor rule"}.get(result.method, "")
         row.run_spread, row.history_n = _history_spread(history, key, head["version"], config.run_noise_history)
+        row.mde, row.sd_round = getattr(result, "mde", math.nan), getattr(result, "sd_round", math.nan)
+        if row.method != "rounds" and math.isfinite(row.run_spread):
+            row.mde = math.expm1((config.run_noise_k + stats.norm.ppf(POWER)) * row.run_spread)
         rows.append(row)
     measured = [r for r in rows if r.method is not None]
     for row, adjusted in zip(measured, adjust_pvalues([r.p_value for r in measured])):

@@ -24,7 +24,9 @@ from ttsbench.track import changepoints
 from ttsbench.track.analysis_cache import AnalysisCache
 from ttsbench.track.changepoints import Change
 from ttsbench.track.config import TrackerConfig
+from ttsbench.track.gitrepo import commit_metadata, remote_url
 from ttsbench.track.history_series import RaggedSamples, Series
+from ttsbench.track.series import series_ident
 from ttsbench.track.severity import classify
 
 CONFIRMING_COMMITS = changepoints.WINDOW_AFTER
@@ -59,8 +61,7 @@ class HistoryChange:
 
     @property
     def series_ident(self) -> str:
-        name = f"{self.benchmark}({self.param_key})" if self.param_key else self.benchmark
-        return f"{self.machine}/{self.env}/{name}"
+        return series_ident(self.machine, self.env, self.benchmark, self.param_key)
 
     def row(self) -> dict:
         """The JSON/CSV row (the series position ``index`` is internal)."""
@@ -151,46 +152,6 @@ def fixed_by_index(changes: list[Change], i: int) -> int | None:
     return None
 
 
-def commit_metadata(repo_path: Path | str | None, commits: Iterable[str]) -> dict[str, dict]:
-    """Author, date and subject of each commit git knows (empty without a repository)."""
-    if repo_path is None:
-        return {}
-    import git
-
-    try:
-        repo = git.Repo(repo_path, search_parent_directories=True)
-    except (git.GitError, OSError):
-        return {}
-    found = {}
-    for commit in set(commits):
-        try:
-            c = repo.commit(commit)
-        except (git.GitError, ValueError):
-            continue
-        found[commit] = {
-            "author": c.author.name,
-            "date": c.committed_datetime.isoformat(),
-            "subject": c.summary if isinstance(c.summary, str) else c.summary.decode(errors="replace"),
-        }
-    return found
-
-
-def remote_url(repo_path: Path | str | None) -> str | None:
-    """The web URL of the ``origin`` remote (GitHub/GitLab style), when there is one."""
-    if repo_path is None:
-        return None
-    import git
-
-    try:
-        url = git.Repo(repo_path, search_parent_directories=True).remotes.origin.url
-    except (git.GitError, OSError, AttributeError, ValueError):
-        return None
-    if url.startswith("git@"):
-        host, _, path = url[4:].partition(":")
-        url = f"https://{host}/{path}"
-    if not url.startswith(("https://", "http://")):
-        return None
-    return url.removesuffix(".git")
 
 
 def with_metadata(changes: list[HistoryChange], metadata: dict[str, dict]) -> list[HistoryChange]:
