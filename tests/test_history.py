@@ -154,8 +154,8 @@ def test_cli_csv_and_table_formats(planted, capsys, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--benchmark", "("], "not a valid regex"),
-    (["--benchmark", "nothing-like-this"], "no benchmark"),
+    (["--bench", "("], "not a valid regex"),
+    (["--bench", "nothing-like-this"], "no benchmark"),
     (["--since", "deadbeef"], "unknown commit"),
     (["--results", "/nonexistent/results"], "no results directory"),
 ])

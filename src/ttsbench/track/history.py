@@ -20,7 +20,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ttsbench.track import changepoints
+from ttsbench.track import changepoints, confirmations
 from ttsbench.track.analysis_cache import AnalysisCache
 from ttsbench.track.changepoints import Change
 from ttsbench.track.config import TrackerConfig
@@ -56,6 +56,9 @@ class HistoryChange:
     kind: str
     fixed_by: str | None
     index: int
+    status: str = "confirmed"  # "tentative" / "confirmed" / "refuted": see the module docstring
+    commits_at_level: int = 0  # commits from this one to the next change or the tip
+    to_confirm: str | None = None  # for a tentative change: what would confirm it
     author: str | None = None
     subject: str | None = None
 
@@ -74,6 +77,7 @@ class HistoryChange:
 class History:
     series: list[Series]
     changes: list[HistoryChange]
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 def build_series(frame: pd.DataFrame) -> list[Series]:
@@ -106,35 +110,57 @@ def build_series(frame: pd.DataFrame) -> list[Series]:
     return series
 
 
-def analyse(series: Iterable[Series], config: TrackerConfig, cache_dir: Path | None = None) -> History:
-    """Changes of every series (cached in ``cache_dir`` when given), labelled and linked."""
+def analyse(series: Iterable[Series], config: TrackerConfig, cache_dir: Path | None = None,
+            verdicts: dict[str, dict] | None = None, progress=None) -> History:
+    """Changes of every series (cached in ``cache_dir`` when given), labelled and linked.
+
+    ``verdicts``: stored re-measurements (:func:`ttsbench.track.confirmations.read`);
+    ``progress``: wraps the loop over series (a progress bar).
+    """
     series = list(series)
     cache = AnalysisCache(cache_dir, config)
     changes = []
-    for one in series:
+    for one in progress(series) if progress else series:
         found = cache.changes(one)
-        changes.extend(_label(one, found, config))
+        changes.extend(_label(one, found, config, verdicts or {}))
     cache.save()
-    return History(series=series, changes=changes)
+    return History(series=series, changes=changes, warnings=cache.warnings)
 
 
-def _label(series: Series, changes: list[Change], config: TrackerConfig) -> list[HistoryChange]:
+def _label(series: Series, changes: list[Change], config: TrackerConfig,
+           verdicts: dict[str, dict]) -> list[HistoryChange]:
     labelled = []
+    n = len(series.commits)
     for i, change in enumerate(changes):
         worse = change.ratio < 1 if series.higher_is_better else change.ratio > 1
+        commit = series.commits[change.index]
+        status, to_confirm = _status(n - change.index, verdicts.get(
+            confirmations.key(series.benchmark, series.param_key, commit)), commit)
         labelled.append(HistoryChange(
             benchmark=series.benchmark, params=series.params, param_key=series.param_key,
             machine=series.machine, env=series.env, unit=series.unit,
-            commit=series.commits[change.index], prev_commit=series.commits[change.index - 1],
+            commit=commit, prev_commit=series.commits[change.index - 1],
             date=pd.Timestamp(series.dates[change.index], tz="UTC").isoformat(),
             before=change.before, after=change.after, ratio=change.ratio,
             ci_low=change.ci_low, ci_high=change.ci_high, p_value=change.p_value,
             severity=classify(change.ratio - 1, config.severity),
             kind="regression" if worse else "improvement",
             fixed_by=_fixed_by(series, changes, i) if worse else None,
-            index=change.index,
+            commits_at_level=(changes[i + 1].index if i + 1 < len(changes) else n) - change.index,
+            status=status, to_confirm=to_confirm, index=change.index,
         ))
     return labelled
+
+
+def _status(commits_since: int, verdict: dict | None, commit: str) -> tuple[str, str | None]:
+    """(status, what would confirm it) of a change ``commits_since`` commits from the tip."""
+    if verdict is not None:
+        return verdict["status"], None
+    if commits_since >= CONFIRMING_COMMITS:
+        return "confirmed", None
+    more = CONFIRMING_COMMITS - commits_since
+    return "tentative", (f"{more} more commit{'s' if more > 1 else ''} at this level, "
+                         f"or `ttsbench confirm {commit[:12]}`")
 
 
 def _fixed_by(series: Series, changes: list[Change], i: int) -> str | None:

@@ -9,6 +9,7 @@ flat array, converted to arrays only where the detector tests them.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import re
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ttsbench.track import loader
+from ttsbench.track import gitrepo, loader
+from ttsbench.track.rows import _unit
+from ttsbench.track.series import series_ident, series_name
 from ttsbench.track.severity import is_higher_better
 
 
@@ -73,11 +76,11 @@ class Series:
     @property
     def name(self) -> str:
         """``benchmark(params)`` as asv prints it, without the machine and env."""
-        return f"{self.benchmark}({self.param_key})" if self.param_key else self.benchmark
+        return series_name(self.benchmark, self.param_key)
 
     @property
     def ident(self) -> str:
-        return f"{self.machine}/{self.env}/{self.name}"
+        return series_ident(self.machine, self.env, self.benchmark, self.param_key)
 
     def digest(self, length: int | None = None) -> str:
         """Digest of the first ``length`` commits' data (all by default)."""
@@ -117,12 +120,8 @@ def series_from_table(table, results_dir: Path, *, repo=None, machine=None, env=
         ok &= np.array([bool(bench.search(n)) for n in combo_names], bool)[rows["combo"]]
     ok &= rows["version"] == _latest_versions(table, combo_names, file_order[file_of], ok)
     selected = np.flatnonzero(ok)
-    benchmarks = loader.load_benchmarks(Path(results_dir))
-    labels = {}
-    for code in np.unique(rows["combo"][selected]):
-        name, names, texts = table.combos[code]
-        labels[code] = (name, ", ".join(f"{n}={t}" for n, t in zip(names, texts)),
-                        {n: loader.decode_param(t) for n, t in zip(names, texts)})
+    benchmarks = loader.load_benchmarks(Path(results_dir), [])
+    labels = {code: table.combos[code] for code in np.unique(rows["combo"][selected]).tolist()}
     # Series key per row, from (file's machine and env, combo) pairs: few distinct, vectorised.
     pair_codes = {}
     file_pair = np.array([pair_codes.setdefault((f[3], f[4]), len(pair_codes)) for f in files],
@@ -143,12 +142,12 @@ def series_from_table(table, results_dir: Path, *, repo=None, machine=None, env=
     found = []
     for i, (machine_name, env_name, name, param_key) in enumerate(keys):
         at = ordered[bounds[i]:bounds[i + 1]]
-        code = rows["combo"][at[0]]
-        unit = loader._unit(name, benchmarks.get(name))
+        code = int(rows["combo"][at[0]])
+        unit = _unit(name, benchmarks.get(name))
         counts = rows["n_samples"][at].astype(np.int64)
         found.append(Series(
             machine=machine_name, env=env_name, benchmark=name, param_key=param_key,
-            params=dict(labels[code][2]), unit=unit,
+            params=ast.literal_eval(labels[code][2]), unit=unit,
             higher_is_better=is_higher_better(name, unit, higher_is_better),
             commits=tuple(commits[file_of[at]]), dates=dates[file_of[at]],
             values=rows["value"][at], ci_low=rows["ci_low"][at], ci_high=rows["ci_high"][at],
@@ -176,7 +175,7 @@ def _latest_versions(table, combo_names, row_order, ok) -> np.ndarray:
 
 def commit_order(dates: dict, repo) -> dict[str, int]:
     """Position of each commit: git's topological order, then stored date for unknown ones."""
-    positions = loader._topo_positions(repo) if repo is not None else {}
+    positions = gitrepo.topo_positions(repo)
     big = float("inf")
     ranked = sorted(dates, key=lambda c: (c not in positions, positions.get(c, big),
                                           dates[c] if dates[c] is not None else big, c))
