@@ -71,6 +71,11 @@ def _guarded(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"ttsbench {args.command}: interrupted", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a path given on the command line that cannot be read or written
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"ttsbench {args.command}: error: {exc.strerror or exc}:{where}; check the path "
+              "and its permissions", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 -- any input must end in one line, never a traceback
         if os.environ.get("TTSBENCH_DEBUG"):
             raise

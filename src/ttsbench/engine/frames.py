@@ -53,31 +53,35 @@ class GenerationState:
 class FrameGenerator:
     """Generates one frame per ``next_frame()`` into a preallocated code buffer.
 
-    ``prompt()`` returns the talker's prefill input ``[batch, L, H]``, speech-start position
-    included (``Synthesizer.text_embeds`` or a mode's prompt); it runs inside the timed prefill
-    stage. The ``batch`` sequences decode together.
+    ``prompt()`` returns ``(embeds, context)``: the talker's prefill input ``[batch, L, H]``,
+    speech-start position included (``Synthesizer.text_embeds`` or a mode's prompt), and the
+    codec codes ``[1, 16, T0]`` already in the stream (None for none: they are the decoder's left
+    context). It runs inside the timed prefill stage. The ``batch`` sequences decode together.
+    With ``separate=True`` the talker and the code predictor run as two engines that hand their
+    tensors through host memory every frame; otherwise the frame stays on the device.
     """
 
     def __init__(
         self, synth: Synthesizer, prompt: Callable[[], torch.Tensor], max_frames: int,
         sampling: SamplingOptions | None, fixed_length: bool, batch: int = 1,
+        *, separate: bool = False,
     ) -> None:
         check_positive_int("max_frames", max_frames)
         check_positive_int("batch_size", batch)
         if not isinstance(fixed_length, bool):
             raise ValueError(f"fixed_length={fixed_length!r}: expected True or False")
         self.synth, self.max_frames, self.fixed_length = synth, max_frames, fixed_length
-        self.options = synth.talker_options(sampling, max_frames, fixed_length)
+        self.options = talker_options(synth.config.talker, sampling, max_frames, fixed_length)
         self.residual_options = dataclasses.replace(
             RESIDUAL_SAMPLING, do_sample=self.options.do_sample
         )
         cfg = synth.config.talker
         if synth.cuda_graphs:  # capture first: its warm-up draws must not shift the seed
-            synth._static_code_predictor(batch, self.residual_options)
+            synth.graphs.code_predictor(batch, self.residual_options)
         synth.generator.manual_seed(synth.seed)
         self.clock = StageClock(synth.device)
         with self.clock.stage("prefill"):
-            embeds = prompt()
+            embeds, self.context = prompt()
             if embeds.shape[0] != batch:
                 raise ValueError(f"prompt has batch {embeds.shape[0]}, expected {batch}")
             self.state = synth.prefill_embeds(embeds, max_new_frames=max_frames)
@@ -85,6 +89,7 @@ class FrameGenerator:
                                   device=synth.device)
         self.count = 0
         self.done = False
+        self.separate = separate
 
     def next_frame(self) -> bool:
         """Generate the next frame; False (and nothing generated) once finished."""
@@ -108,7 +113,12 @@ class FrameGenerator:
                 return False
             first = first.masked_fill(ended, 0)
         with self.clock.stage("code_predictor"):
-            residual = synth.predict_residual_codes(state.hidden, first, self.residual_options)
+            hidden = state.hidden
+            if self.separate:
+                hidden, first = _through_host(hidden), _through_host(first)
+            residual = synth.predict_residual_codes(hidden, first, self.residual_options)
+            if self.separate:
+                residual = _through_host(residual)
         self.buffer[:, 0, step] = first
         self.buffer[:, 1:, step] = residual
         self.count += 1
@@ -117,6 +127,13 @@ class FrameGenerator:
     def codes(self) -> torch.Tensor:
         """Codes generated so far ``[B, 16, count]``."""
         return self.buffer[:, :, : self.count]
+
+    def decodable(self) -> tuple[torch.Tensor, int]:
+        """(context codes then the generated ones ``[B, 16, T0 + count]``, T0)."""
+        if self.context is None:
+            return self.codes(), 0
+        context = self.context.to(self.buffer.device).expand(self.buffer.shape[0], -1, -1)
+        return torch.cat((context, self.codes()), dim=2), context.shape[2]
 
     def timing(self, *, time_to_first_audio_ms: float, total_ms: float) -> SynthesisTiming:
         clock = self.clock
@@ -129,3 +146,25 @@ class FrameGenerator:
             time_to_first_audio_ms=time_to_first_audio_ms,
             total_ms=total_ms,
         )
+
+
+def _through_host(tensor: torch.Tensor) -> torch.Tensor:
+    """``tensor`` copied to host memory and back onto its device (one engine handing its output
+    to the next through the host, as separate engines must): same values, a real round trip."""
+    return tensor.to("cpu", copy=True).to(tensor.device, copy=True)
+
+
+def talker_options(
+    config, sampling: SamplingOptions | None, max_frames: int, fixed_length: bool
+) -> SamplingOptions:
+    """The first-code options for a talker ``config``: EOS id and suppression forced; EOS
+    masked throughout when ``fixed_length``."""
+    if sampling is None:
+        sampling = SamplingOptions()
+    elif not isinstance(sampling, SamplingOptions):
+        raise ValueError(f"sampling: expected SamplingOptions or None, got "
+                         f"{type(sampling).__name__}")
+    changes = {"eos_token_id": config.codec_eos_id, "suppress_tokens": True}
+    if fixed_length:
+        changes["min_new_tokens"] = max_frames
+    return dataclasses.replace(sampling, **changes)

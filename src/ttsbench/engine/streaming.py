@@ -34,7 +34,9 @@ def stream_chunks(
             if frames.count == decoded:
                 break
             with frames.clock.stage("decoder"), record_function("decode"):
-                chunk = decoder.decode_window(frames.codes(), decoded, frames.count, left_context)
+                codes, offset = frames.decodable()
+                chunk = decoder.decode_window(codes, offset + decoded, offset + frames.count,
+                                              left_context)
             chunk = chunk[0].float().cpu()
         decoded = frames.count
         if first_audio_ms is None:

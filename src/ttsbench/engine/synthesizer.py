@@ -13,7 +13,6 @@ Profiler spans (``torch.profiler.record_function``): ``prefill``, ``generate_fra
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -22,28 +21,25 @@ import torch
 from torch.profiler import record_function
 
 from ttsbench.engine import tokenizer
+from ttsbench.engine.conditioning import Conditioner
 from ttsbench.engine.config import SAMPLE_RATE, get_preset
-from ttsbench.engine.cuda_graphs import StaticCodePredictor, StaticTalkerDecoder
-from ttsbench.engine.devices import (
-    check_sdpa_backend,
-    inference_context,
-    resolve_device,
-    resolve_dtype,
-)
-from ttsbench.engine.frames import (
-    DEFAULT_STATIC_FRAMES,
-    RESIDUAL_SAMPLING,
-    FrameGenerator,
-    GenerationState,
-)
-from ttsbench.engine.kernels.sampling import SamplingOptions, sample
+from ttsbench.engine.cuda_graphs import CapturedGraphs, StaticTalkerDecoder
+from ttsbench.engine.devices import check_sdpa_backend, inference_context, resolve_device
+from ttsbench.engine.devices import resolve_dtype
+from ttsbench.engine.frames import DEFAULT_STATIC_FRAMES, RESIDUAL_SAMPLING, FrameGenerator
+from ttsbench.engine.frames import GenerationState
+from ttsbench.engine.kernels.sampling import SamplingOptions
 from ttsbench.engine.kv_cache import DynamicKVCache
-from ttsbench.engine.options import check_positive_int
+from ttsbench.engine.options import ARCHS, check_positive_int, choose
+from ttsbench.engine.prompts import GenerationRequest
 from ttsbench.engine.streaming import stream_chunks
 from ttsbench.engine.timing import SynthesisTiming
+from ttsbench.engine.variants import default_variant, get_variant
 from ttsbench.engine.weights import build_model
 from ttsbench.workloads import frames_for_text
 
+DECODE_LEFT_CONTEXT = 25  # frames of context codes the decoder sees before new audio
+CONDITIONING = tuple(f.name for f in dataclasses.fields(GenerationRequest) if f.name != "text")
 __all__ = ["DEFAULT_STATIC_FRAMES", "RESIDUAL_SAMPLING", "FrameGenerator", "GenerationState",
            "SynthesisResult", "Synthesizer"]
 
@@ -59,25 +55,39 @@ class SynthesisResult:
 
 
 class Synthesizer:
-    """A preset's pipeline with seeded random weights on one device and dtype.
+    """A model variant's pipeline with seeded random weights on one device and dtype.
+
+    ``variant`` (``engine.variants.VARIANTS``; default ``<preset>-base``) decides the prompt
+    layout and the modes: ``text``, ``voice-clone`` (Base variants) and ``continue``
+    (``engine.prompts``). ``arch="unified"`` runs each frame on the device with no host
+    round-trip; ``arch="separate"`` runs the talker and the code predictor as two engines that
+    hand their tensors through host memory every frame (same outputs for the same seed).
 
     ``cuda_graphs=True`` decodes the talker on a static KV cache with its decode step captured in
-    a CUDA graph, and runs each frame's code predictor as one captured graph too (CUDA only:
-    ValueError elsewhere). ``sdpa_backend`` (``math``, ``flash``,
-    ``efficient``, ``cudnn`` or None for PyTorch's choice) pins the attention kernel.
+    a CUDA graph, and runs each frame's code predictor as one captured graph too (CUDA only).
+    ``sdpa_backend`` (``options.SDPA_BACKENDS`` or None for PyTorch's choice) pins attention.
     """
 
     def __init__(
         self,
-        preset: str = "tiny",
+        preset: str | None = None,
         device: str | torch.device = "cpu",
         dtype: str | torch.dtype = "float32",
         seed: int = 0,
         *,
         cuda_graphs: bool = False,
         sdpa_backend: str | None = None,
+        variant: str | None = None,
+        arch: str = "unified",
     ) -> None:
-        self.config = get_preset(preset)
+        if variant is None:
+            variant = default_variant(get_preset(preset or "tiny").name)
+        self.variant = get_variant(variant)
+        if preset is not None and preset != self.variant.preset:
+            raise ValueError(f"preset={preset!r} does not match variant={variant!r} (a "
+                             f"{self.variant.preset} model): drop preset or pick a matching one")
+        self.config = get_preset(self.variant.preset)
+        self.arch = choose("arch", arch, ARCHS)
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype)
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
@@ -92,8 +102,8 @@ class Synthesizer:
         self.model = build_model(self.config, device=self.device, dtype=self.dtype, seed=seed)
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(seed)
-        self._static_decoders: dict[tuple[int, int], StaticTalkerDecoder] = {}
-        self._static_code_predictors: dict[tuple[int, SamplingOptions], StaticCodePredictor] = {}
+        self.conditioner = Conditioner(self.variant, self.model, seed)
+        self.graphs = CapturedGraphs(self.model, self.generator, self._context)
         self.last_timing: SynthesisTiming | None = None
 
     # -- stage access -------------------------------------------------------------------------
@@ -144,7 +154,7 @@ class Synthesizer:
                              "max_frames")
         with self._context(), record_function("prefill"):
             if self.cuda_graphs:
-                cache = self._static_decoder(batch, length + max_new_frames)
+                cache = self.graphs.talker_decoder(batch, length + max_new_frames)
                 hidden = cache.prefill(embeds)[:, -1]
             else:
                 cache = DynamicKVCache(cfg.num_layers)
@@ -184,10 +194,10 @@ class Synthesizer:
         with self._context(), record_function("code_predictor"):
             first_embed = self.model.talker.codec_embedding(first_code)
             if self.cuda_graphs:
-                graphed = self._static_code_predictor(hidden.shape[0], sampling)
+                graphed = self.graphs.code_predictor(hidden.shape[0], sampling)
                 return graphed.generate(hidden, first_embed)
             return self.model.code_predictor.generate(
-                hidden, first_embed, self._residual_sampler(sampling)
+                hidden, first_embed, self.graphs.sampler(sampling)
             )
 
     def decode(self, codes: torch.Tensor) -> torch.Tensor:
@@ -205,22 +215,33 @@ class Synthesizer:
         sampling: SamplingOptions | None = None,
         fixed_length: bool = False,
         batch_size: int = 1,
+        **conditioning,
     ) -> SynthesisResult:
         """Synthesize ``text``; ``batch_size`` copies of it decode together (throughput runs).
 
         ``max_frames`` defaults to the speaking-time estimate of ``workloads.frames_for_text``;
         ``fixed_length`` ignores EOS so exactly ``max_frames`` frames are generated.
+        ``conditioning``: the ``GenerationRequest`` fields ``mode``, ``reference``,
+        ``reference_text``, ``codes``, ``speaker``, ``instruct``. The result holds the new
+        frames' codes and audio (context frames serve as the decoder's left context).
         """
         check_positive_int("batch_size", batch_size)
-        frames = self._frames(text, max_frames, sampling, fixed_length, batch_size)
+        frames = self._frames(text, max_frames, sampling, fixed_length, batch_size, conditioning)
         with self._context():
             with record_function("generate_frames"):
                 while frames.next_frame():
                     pass
             codes = frames.codes()
             with frames.clock.stage("decoder"):
-                audio = self.decode(codes) if codes.shape[-1] else codes.new_zeros(
-                    (batch_size, 0), dtype=self.dtype)
+                if not codes.shape[-1]:
+                    audio = codes.new_zeros((batch_size, 0), dtype=self.dtype)
+                elif frames.context is None:
+                    audio = self.decode(codes)
+                else:  # the new frames, decoded after up to DECODE_LEFT_CONTEXT context frames
+                    with record_function("decode"):
+                        everything, offset = frames.decodable()
+                        audio = self.model.decoder.decode_window(
+                            everything, offset, offset + frames.count, DECODE_LEFT_CONTEXT)
         total = frames.clock.wall_ms()
         timing = frames.timing(time_to_first_audio_ms=total, total_ms=total)
         self.last_timing = timing
@@ -236,14 +257,16 @@ class Synthesizer:
         *,
         sampling: SamplingOptions | None = None,
         fixed_length: bool = False,
+        **conditioning,
     ) -> Iterator[torch.Tensor]:
         """Audio chunks (1-D float32 CPU) of ``chunk_frames`` frames each (the last may be
         shorter), each decoded with ``left_context`` earlier frames of context. The timing of
-        the finished stream is left in ``last_timing``."""
+        the finished stream is left in ``last_timing``. ``conditioning`` as for
+        ``synthesize``."""
         check_positive_int("chunk_frames", chunk_frames)
         if not isinstance(left_context, int) or isinstance(left_context, bool) or left_context < 0:
             raise ValueError(f"left_context={left_context!r}: expected an integer >= 0")
-        frames = self._frames(text, max_frames, sampling, fixed_length, 1)
+        frames = self._frames(text, max_frames, sampling, fixed_length, 1, conditioning)
         return stream_chunks(frames, self.model.decoder, chunk_frames, left_context,
                              self._context, self._finished)
 
@@ -257,60 +280,20 @@ class Synthesizer:
         self.last_timing = timing
 
     def _frames(self, text: str, max_frames: int | None, sampling: SamplingOptions | None,
-                fixed_length: bool, batch: int) -> FrameGenerator:
-        """A frame generator for ``batch`` copies of ``text``."""
-        ids = tokenizer.encode(text)
+                fixed_length: bool, batch: int, conditioning: dict) -> FrameGenerator:
+        """A frame generator for ``batch`` copies of the request (checked before any work)."""
+        try:
+            request = GenerationRequest(text, **conditioning)
+        except TypeError as exc:
+            raise ValueError(f"{exc}; conditioning takes {', '.join(CONDITIONING)}") from None
+        self.conditioner.check(request)
         if max_frames is None:
             max_frames = frames_for_text(text)
         check_positive_int("max_frames", max_frames)
-        return FrameGenerator(self, lambda: self.text_embeds(ids.expand(batch, -1)), max_frames,
-                              sampling, fixed_length, batch)
 
-    def _static_decoder(self, batch: int, needed: int) -> StaticTalkerDecoder:
-        """The captured static decoder for ``batch`` with at least ``needed`` slots (power of 2)."""
-        length = min(self.config.talker.max_positions, 1 << max(8, math.ceil(math.log2(needed))))
-        key = (batch, length)
-        if key not in self._static_decoders:
-            self._static_decoders[key] = StaticTalkerDecoder(
-                self.model.talker, batch, length, capture=True
-            )
-        return self._static_decoders[key]
-
-    def _residual_sampler(self, sampling: SamplingOptions):
-        def draw(logits: torch.Tensor, group: int) -> torch.Tensor:
-            return sample(logits, sampling, generator=self.generator)
-        return draw
-
-    def _static_code_predictor(
-        self, batch: int, sampling: SamplingOptions
-    ) -> StaticCodePredictor:
-        """The captured code-predictor frame for ``batch`` and ``sampling`` (built once).
-
-        Capture draws from the sampling generator during warm-up; callers that need
-        reproducible draws build it before re-seeding (``FrameGenerator`` does).
-        """
-        key = (batch, sampling)
-        if key not in self._static_code_predictors:
+        def prompt():
             with self._context():
-                self._static_code_predictors[key] = StaticCodePredictor(
-                    self.model.code_predictor, batch, self._residual_sampler(sampling),
-                    self.generator,
-                )
-        return self._static_code_predictors[key]
+                return self.conditioner.embeds(request, batch)
 
-    def talker_options(
-        self, sampling: SamplingOptions | None, max_frames: int, fixed_length: bool
-    ) -> SamplingOptions:
-        """The first-code options: EOS id and suppression forced; EOS masked throughout when
-        ``fixed_length``."""
-        if sampling is None:
-            sampling = SamplingOptions()
-        elif not isinstance(sampling, SamplingOptions):
-            raise ValueError(f"sampling: expected SamplingOptions or None, got "
-                             f"{type(sampling).__name__}")
-        changes = {"eos_token_id": self.config.talker.codec_eos_id, "suppress_tokens": True}
-        if fixed_length:
-            changes["min_new_tokens"] = max_frames
-        return dataclasses.replace(sampling, **changes)
-
-
+        return FrameGenerator(self, prompt, max_frames, sampling, fixed_length, batch,
+                              separate=self.arch == "separate")

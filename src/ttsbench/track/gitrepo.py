@@ -143,6 +143,9 @@ def remote_url(repo: git.Repo | None) -> str | None:
 
 def commits_between(repo: git.Repo, good: str, bad: str) -> list[str]:
     """GOOD then every commit on the ancestry path GOOD..BAD, oldest first (full hashes)."""
+    if as_repo(repo) is None:
+        raise TtsbenchError(f"no git repository at {repo}; run from the project checkout")
+    repo = as_repo(repo)
     resolved = []
     for name, rev in (("GOOD", good), ("BAD", bad)):
         commit = full_hash(repo, rev)

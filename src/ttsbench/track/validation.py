@@ -45,7 +45,7 @@ def check_file(data) -> None:
     if not data["commit_hash"].strip() or not data["env_name"].strip():
         raise InvalidFile("empty commit_hash or env_name")
     columns = data["result_columns"]
-    unknown = [c for c in columns if c not in KNOWN_COLUMNS]
+    unknown = [c for c in columns if not isinstance(c, str) or c not in KNOWN_COLUMNS]
     if unknown or len(set(columns)) != len(columns) or "result" not in columns:
         raise InvalidFile(f"result_columns {columns!r} are not asv's")
 
@@ -92,7 +92,8 @@ def row_problem(fields: dict, n: int) -> str | None:
         if stats is None:
             continue
         if not isinstance(stats, list) or len(stats) != n or not all(
-            s is None or is_number(s) for s in stats
+            s is None or (is_number(s) and math.isfinite(s) and abs(s) <= MAX_MAGNITUDE)
+            for s in stats
         ):
             return f"stats_{key} does not hold {n} numbers (a deleted or shifted column?)"
     samples = fields.get("samples")
