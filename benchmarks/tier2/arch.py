@@ -14,8 +14,8 @@ class Arch:
     params = (models.PRESETS, models.ARCHS, [False, True])
     param_names = ["preset", "arch", "cuda_graphs"]
     timeout = 600
-    repeat = (2, 10, 20.0)
-    rounds = 1
+    repeat = (2, 6, 10.0)
+    rounds = 2  # rounds interleave the parameter values in time: A/B pairs share the load
     warmup_time = 0
 
     def setup(self, preset, arch, cuda_graphs):
@@ -35,8 +35,8 @@ class ConcurrentRequests:
     params = (models.PRESETS, [1, 2, 4])
     param_names = ["preset", "batch"]
     timeout = 600
-    repeat = (2, 10, 30.0)
-    rounds = 1
+    repeat = (2, 6, 20.0)
+    rounds = 2
     warmup_time = 0
     REQUESTS = 4
 
@@ -59,8 +59,8 @@ class FirstChunk:
     params = (models.PRESETS, [1, 4, 12])
     param_names = ["preset", "chunk_frames"]
     timeout = 600
-    repeat = (2, 10, 20.0)
-    rounds = 1
+    repeat = (2, 6, 10.0)
+    rounds = 2
     warmup_time = 0
 
     def setup(self, preset, chunk_frames):

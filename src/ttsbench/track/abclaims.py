@@ -36,6 +36,9 @@ def ab_frame(frame: pd.DataFrame, commit: str, benchmark: str, param: str, base,
     """
     rows = frame[(frame["commit"] == commit)
                  & frame["benchmark"].str.contains(benchmark, regex=True)]
+    if rows.empty:
+        raise TtsbenchError(f"claim {claim!r}: no benchmark matches {benchmark!r} at "
+                            f"{commit[:12]}; run it there (asv run --bench ...)")
     with_param = rows[rows["params"].map(lambda p: isinstance(p, dict) and param in p)]
     if with_param.empty:
         names = sorted({n for p in rows["params"] if isinstance(p, dict) for n in p})
