@@ -12,6 +12,7 @@ from .. import common
 from . import models
 
 SDPA = ["default", "math", "efficient", "flash", "cudnn"]
+ONEDNN_DEFAULT = torch.backends.mkldnn.enabled
 DTYPES = ["float32", "bfloat16"]
 
 
@@ -29,13 +30,13 @@ class SdpaTalkerStep:
             raise NotImplementedError("oneDNN off is a CPU case only")
         backend = None if sdpa_backend == "default" else sdpa_backend
         self.synthesizer = models.synthesizer(preset, dtype=dtype, sdpa_backend=backend)
-        self.onednn = torch.backends.mkldnn.flags(enabled=onednn)
-        self.onednn.__enter__()
+        torch.backends.mkldnn.enabled = onednn
         self.state = self.synthesizer.prefill(self.synthesizer.prompt_ids(128))
         common.synchronize(self.device)
 
     def teardown(self, preset, onednn, dtype, sdpa_backend):
-        self.onednn.__exit__(None, None, None)
+        # asv calls teardown after a skipped setup too
+        torch.backends.mkldnn.enabled = ONEDNN_DEFAULT
 
     def time_talker_step(self, preset, onednn, dtype, sdpa_backend):
         self.synthesizer.talker_step(self.state)
