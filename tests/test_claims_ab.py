@@ -26,15 +26,16 @@ def results(tmp_path):
     grid = [["'tiny'"], ["'unified'", "'separate'"], ["False", "True"]]
     write_benchmarks(root, {
         "t.Arch.time_synthesize": {"param_names": names, "params": grid},
-        "t.First.time_first_chunk": {"param_names": ["chunk_frames"], "params": [["4"]]},
+        "t.First.time_first_chunk": {"param_names": ["chunk_frames"], "params": [["1", "4"]]},
     })
     unified, separate = run_of(1, 0.100), run_of(2, 0.120)
     values = [np.median(unified), np.nan, np.median(separate), np.nan]
-    first = run_of(3, 0.060)
+    first, single = run_of(3, 0.060), run_of(4, 0.030)
     write_result(root, "box", HEAD, {
         "t.Arch.time_synthesize": bench(values, samples=[unified, None, separate, None],
                                         params=grid),
-        "t.First.time_first_chunk": bench([np.median(first)], samples=[first], params=[["4"]]),
+        "t.First.time_first_chunk": bench([np.median(single), np.median(first)],
+                                          samples=[single, first], params=[["1", "4"]]),
     }, date=1)
     return root
 
@@ -66,7 +67,8 @@ def test_ab_claim_outside_its_range_is_not_validated_and_recommended_on(capsys, 
     code, out, _ = run(capsys, path, results, "--format", "json")
     data = json.loads(out)
     assert code == 1 and data["claims"] == {"unified": "NOT VALIDATED"}
-    assert "outside the range" in data["recommendations"][0]
+    assert "estimate -16.4% (CI -17.0% .. -16.0%)" in data["recommendations"][0]
+    assert "the whole CI lies above the range" in data["recommendations"][0]
 
 
 def test_ab_claim_on_skipped_series_is_no_data(capsys, tmp_path, results):
@@ -78,13 +80,15 @@ def test_ab_claim_on_skipped_series_is_no_data(capsys, tmp_path, results):
 
 
 def test_bound_claim_is_judged_on_the_median_ci(capsys, tmp_path, results):
-    body = '[[claim]]\nname = "first audio"\nbenchmark = "time_first_chunk"\nbelow = "100ms"\n'
+    body = ('[[claim]]\nname = "first audio"\nbenchmark = "time_first_chunk"\n'
+            'params = "chunk_frames=4"\nbelow = "100ms"\n')
     code, out, _ = run(capsys, claims(tmp_path, body), results)
     assert code == 0 and "VALIDATED" in out.splitlines()[1] and "estimate +59.8ms" in out
     assert "Cliff" not in out
     body = body.replace("100ms", "50ms")
     code, out, _ = run(capsys, claims(tmp_path, body), results)
     assert code == 1 and "NOT VALIDATED" in out.splitlines()[1]
+    assert "these measured series meet it: chunk_frames=1: median 30.0 ms" in out
 
 
 @pytest.mark.parametrize(("body", "message"), [

@@ -105,5 +105,18 @@ def bound_checks(claim, frame: pd.DataFrame, commit: str, confidence: float) -> 
         (check.estimate, check.ci_low, check.ci_high, check.p_value,
          check.confidence) = median_bound(samples, bound, confidence)
         check.range_low, check.range_high = -math.inf, bound
+        check.alternatives = _below(frame, commit, row, bound)
         checks.append(check)
     return checks
+
+
+def _below(frame: pd.DataFrame, commit: str, row: pd.Series, bound: float) -> list[str]:
+    """``param_key: median`` of the other series of ``row``'s benchmark (same machine and env)
+    at ``commit`` whose median lies below ``bound``."""
+    from ttsbench.track.recommend import _value
+
+    siblings = frame[(frame["commit"] == commit) & (frame["benchmark"] == row["benchmark"])
+                     & (frame["machine"] == row["machine"]) & (frame["env"] == row["env"])
+                     & (frame["param_key"] != row["param_key"]) & (frame["status"] == "ok")]
+    return [f"{other['param_key']}: median {_value(other['value'], other['unit']).lstrip('+')}"
+            for _, other in siblings.iterrows() if other["value"] < bound]

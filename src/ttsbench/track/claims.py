@@ -75,6 +75,7 @@ class ClaimCheck:
     effect_size: float = math.nan
     confidence: float = math.nan
     reasons: list[str] = dataclasses.field(default_factory=list)
+    alternatives: list[str] = dataclasses.field(default_factory=list)  # bound: sibling series below it
 
 
 def load_claims(path) -> tuple[list[Claim], dict]:
