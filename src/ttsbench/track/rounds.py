@@ -76,7 +76,7 @@ def _ensure_machine(config: Path, machine: str, log: Path, env) -> None:
         run_asv(["machine", "--yes", "--machine", machine, "--config", str(config)], config.parent, log, env)
 
 
-def _load_round(results_dir: Path, machine: str) -> pd.DataFrame | None:
+def _load_round(results_dir: Path, machine: str | None) -> pd.DataFrame | None:
     """One round's results; None when asv recorded none (e.g. the commit failed to build)."""
     try:
         return load_results(results_dir, machine=machine)
@@ -123,3 +123,16 @@ def measure_pair(base: str, head: str, *, asv_config: Path | str, workdir: Path 
             if frame is not None:
                 frames.append(frame.assign(side=side, round=number))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*COLUMNS, "side", "round"])
+
+
+def load_rounds(workdir: Path | str, machine: str | None = None) -> pd.DataFrame:
+    """The frame :func:`measure_pair` returned, read back from its ``workdir`` (rounds asv did
+    not finish are left out)."""
+    workdir = Path(workdir)
+    frames = [frame.assign(side=side, round=int(results.name.split("-")[1]))
+              for side in SIDES for results in sorted((workdir / side).glob("round-*"))
+              if (frame := _load_round(results, machine)) is not None]
+    if not frames:
+        raise TtsbenchError(f"no gate rounds under {workdir} (expected base/round-01 ...); "
+                            "pass a --workdir of ttsbench gate")
+    return pd.concat(frames, ignore_index=True)
