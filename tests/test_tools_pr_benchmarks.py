@@ -41,7 +41,7 @@ def test_the_verdict_is_ttsbench_gate(setup, tmp_path, gate_exit):
     [gate] = calls(bin_dir)
     assert gate.startswith(f"ttsbench gate {base} {head}")
     assert "--bench ^tier1\\." in gate and "--rounds 6" in gate and "--machine ci-runner" in gate
-    assert "--format markdown" in gate and "--fail-on high" in gate and f"--workdir {out}/rounds" in gate
+    assert "--format markdown" in gate and "--fail-on medium" in gate and f"--workdir {out}/rounds" in gate
 
 
 def test_nothing_measured_explains_itself_and_exits_2(setup, tmp_path):
@@ -81,5 +81,5 @@ def test_real_asv_and_ttsbench_gate_a_doubled_cost(tmp_path):
     )
     report = (out / "report.md").read_text()
     assert done.returncode == 1, report + (out / "rounds" / "asv.log").read_text()[-3000:]
-    assert report.splitlines()[1].startswith("### FAIL: 1 regression(s) at or above high")
+    assert report.splitlines()[1].startswith("### FAIL: 1 regression(s) at or above medium")
     assert "time_work" in report and "critical" in report.lower()

@@ -12,7 +12,7 @@
 # measured (e.g. a commit that fails to build) or bad input.
 #
 # Environment: TTSBENCH (default: ttsbench), BENCH (asv regex, default ^tier1\.), ROUNDS (rounds
-# per side, default: the gate's), FAIL_ON (default high), ASV_MACHINE (default: ci-runner),
+# per side, default: the gate's), FAIL_ON (default medium), ASV_MACHINE (default: ci-runner),
 # PR_NUMBER.
 set -euo pipefail
 
@@ -23,7 +23,7 @@ fi
 base=$1 head=$2 out=$3
 ttsbench=${TTSBENCH:-ttsbench}
 bench=${BENCH:-^tier1\\.}
-fail_on=${FAIL_ON:-high}
+fail_on=${FAIL_ON:-medium}
 machine=${ASV_MACHINE:-ci-runner}
 
 base_hash=$(git rev-parse --verify "$base^{commit}")
