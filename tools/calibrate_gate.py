@@ -100,15 +100,33 @@ def shifted(measured: pd.DataFrame, factor: float) -> pd.DataFrame:
     return out
 
 
+def crossed(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """BASE's rounds of one recorded run against HEAD's rounds of another (not interleaved)."""
+    return pd.concat([first[first["side"] == "base"], second[second["side"] == "head"]], ignore_index=True)
+
+
+def cross_run_alarms(runs: list[pd.DataFrame], config, fail_on: str) -> tuple[int, int, int]:
+    """(rows changed, rows, gates failed) over the pairs of consecutive recorded runs."""
+    changed = total = failed = 0
+    for first, second in zip(runs, runs[1:]):
+        rows = compare_commits(gate_frame(crossed(first, second)), "BASE", "HEAD", config=config)
+        measured = [r for r in rows if r.method is not None]
+        changed += sum(r.kind != "unchanged" for r in measured)
+        total += len(measured)
+        failed += bool(exceeds(rows, fail_on))
+    return changed, total, failed
+
+
 def replay(directory: Path, fail_on: str) -> None:
     """Print the A/A and planted-shift tables over every recorded run under ``directory``."""
     config = load_config(ROOT)
     runs = sorted(p for p in directory.glob("run-*") if (p / "meta.json").is_file())
     if not runs:
         raise SystemExit(f"no finished recorded runs under {directory}; record some with --record K")
-    records = []
+    records, recorded = [], []
     for run in runs:
         measured = load_rounds(run)
+        recorded.append(measured)
         meta = json.loads((run / "meta.json").read_text(encoding="utf-8"))
         for shift in (0.0, *SHIFTS):
             data = shifted(measured, 1 + shift) if shift else measured
@@ -136,6 +154,9 @@ def replay(directory: Path, fail_on: str) -> None:
     print(f"\nA/A: {np.mean(aa['kind'] != 'unchanged'):.2%} of {len(aa)} rows called changed "
           f"(asv's rule {np.mean(aa['asv'] != 'unchanged'):.2%}); "
           f"{aa.groupby('run')['gate_fails'].any().sum()} of {len(runs)} gate runs failed")
+    changed, total, failed = cross_run_alarms(recorded, config, fail_on)
+    print(f"Cross-run A/A (BASE rounds of run i against HEAD rounds of run i+1, minutes apart, not "
+          f"interleaved): {changed} of {total} rows changed, {failed} of {len(recorded) - 1} gates failed")
     print("\n| planted shift | ttsbench gate: rows found (regression) | gate runs failed | asv's rule: rows found |")
     print("|---|---|---|---|")
     for shift, group in table.groupby("shift"):
