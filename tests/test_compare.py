@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from asvresults import NAN, bench, write_benchmarks, write_result
+from conftest import shared_history
 
 from ttsbench.cli import main
 from ttsbench.track.report import MARKDOWN_MARKER
@@ -162,10 +163,10 @@ def test_outlier_removal_only_on_request(capsys, tmp_path):
     assert json.loads(out)[0]["n_head"] == 21 - row["outliers_head"]["iqr"]
 
 
-BLAS = "/work/shared/data/asv-histories/BLAS-Benchmarks/results"
+BLAS, needs_blas = shared_history()
 
 
-@pytest.mark.skipif(not __import__("os").path.isdir(BLAS), reason="shared BLAS history not present")
+@needs_blas
 def test_real_history_without_samples_finds_what_asv_published(capsys):
     # gh-pages/regressions.json of that history: gbmv regressions between these two commits
     code, out, _ = compare(capsys, BLAS, "0c1d2e75", "9893c99c", "--machine", "gha-aws-skylake", "--format", "json")

@@ -2,15 +2,18 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from ttsbench.cli import main
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RESULT_KEYS = {"input", "wall_clock_ms", "time_to_first_chunk_ms", "peak_memory_mb",
                "tokens_per_second", "realtime_factor", "stages"}
 STAGE_KEYS = {"talker_ms", "code_predictor_ms", "decoder_12hz_ms"}
-FEATURE_KEYS = {"preset", "dtype", "cuda_graphs", "streaming", "torch", "device_name"}
+FEATURE_KEYS = {"preset", "variant", "arch", "mode", "chunk_frames", "dtype", "cuda_graphs",
+                "streaming", "torch", "device_name"}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +27,7 @@ def streaming_report(tmp_path_factory):
 
 def test_report_has_exactly_the_documented_shape(streaming_report):
     report = streaming_report
-    assert set(report) == {"commit", "device", "features", "results"}
+    assert set(report) == {"commit", "device", "features", "results", "recommendations"}
     assert re.fullmatch(r"[0-9a-f]{40}", report["commit"])
     assert report["device"] == "cpu"
     assert set(report["features"]) == FEATURE_KEYS
@@ -65,6 +68,15 @@ def test_table_states_the_rtf_convention(tmp_path, capsys):
     (["--warmup", "-1"], "--warmup"),
     (["--chunk-frames", "0"], "--chunk-frames"),
     (["--preset", "7b"], "--preset"),
+    (["--variant", "7b-base"], "--variant"),
+    (["--arch", "fused"], "--arch"),
+    (["--mode", "sing"], "--mode"),
+    (["--mode", "voice-clone", "--variant", "tiny-voicedesign"], "--mode"),
+    (["--mode", "voice-clone", "--reference", str(FIXTURES / "short.txt")], "--reference"),
+    (["--speaker", "bob", "--variant", "tiny-customvoice"], "--speaker"),
+    (["--instruct", "Loud."], "--instruct"),
+    (["--context-frames", "0"], "--context-frames"),
+    (["--first-audio-target-ms", "0"], "--first-audio-target-ms"),
     (["--fixtures-dir", "/nonexistent-fixtures"], "--fixtures-dir"),
     (["--json-output", "/nonexistent-dir/r.json"], "--json-output"),
 ])
@@ -73,3 +85,31 @@ def test_bad_option_is_one_line_and_exit_2(capsys, argv, option):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("ttsbench e2e: error:")
     assert option in err
+
+
+@pytest.mark.parametrize(("argv", "mode"), [
+    (["--variant", "tiny-base", "--mode", "voice-clone", "--reference",
+      str(FIXTURES / "reference_3s.wav")], "voice-clone"),
+    (["--variant", "tiny-customvoice", "--speaker", "ryan", "--mode", "continue",
+      "--context-frames", "3"], "continue"),
+    (["--variant", "tiny-voicedesign", "--arch", "separate"], "text"),
+])
+def test_modes_variants_and_arch_run_and_are_reported(tmp_path, argv, mode):
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    for name in ("short", "medium", "long"):
+        (fixtures / f"{name}.txt").write_text("Hi.\n")
+    path = tmp_path / "r.json"
+    assert main(["e2e", "--iterations", "1", "--warmup", "0", "--fixtures-dir", str(fixtures),
+                 "--json-output", str(path), *argv]) == 0
+    report = json.loads(path.read_text())
+    assert report["features"]["mode"] == mode
+    assert report["features"]["variant"] == argv[1]
+    assert report["recommendations"]
+
+
+def test_recommendations_cite_the_reported_figures(streaming_report):
+    lines = streaming_report["recommendations"]
+    first = streaming_report["results"][0]
+    assert f"{first['time_to_first_chunk_ms']:.1f} ms" in lines[0]
+    assert "12-frame chunks" in lines[0]

@@ -47,10 +47,10 @@ def test_every_class_has_a_timeout_and_every_track_a_unit(cls, methods):
 
 
 def test_an_api_missing_at_an_old_commit_skips_instead_of_failing():
-    with pytest.raises(NotImplementedError, match="does not exist at this commit"):
-        models.engine_api("engine.synthesizer", "NotYetWritten")
-    with pytest.raises(NotImplementedError, match="does not exist at this commit"):
-        models.engine_api("engine.not_a_module", "Anything")
+    with pytest.raises(NotImplementedError, match="not in this commit"):
+        common.require("engine.synthesizer", "NotYetWritten")
+    with pytest.raises(NotImplementedError, match="not in this commit"):
+        common.require("engine.not_a_module", "Anything")
 
 
 @pytest.mark.skipif(common.DEVICE != "cpu", reason="the CPU series skips the large presets")

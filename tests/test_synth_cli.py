@@ -56,3 +56,43 @@ def test_bad_option_is_one_line_and_exit_2(tmp_path, capsys, override, option):
     assert err.count("\n") == 1 and err.startswith("ttsbench synth: error:")
     assert option in err
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_voice_clone_then_continue_from_the_saved_codes(tmp_path):
+    fixtures = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures"
+    codes = tmp_path / "codes.npy"
+    assert main(["synth", "--text", "Hello.", "--out", str(tmp_path / "a.wav"), "--max-frames",
+                 "3", "--fixed-length", "--mode", "voice-clone", "--reference",
+                 str(fixtures / "reference_10s.wav"), "--codes-out", str(codes)]) == 0
+    assert main(["synth", "--text", "Hello.", "--out", str(tmp_path / "b.wav"), "--max-frames",
+                 "2", "--fixed-length", "--mode", "continue", "--codes", str(codes),
+                 "--variant", "tiny-customvoice", "--speaker", "aiden"]) == 0
+    assert _read_wav(tmp_path / "b.wav") == (1, 24000, 2, 2 * 1920)
+
+
+@pytest.mark.parametrize(("argv", "option"), [
+    (["--mode", "continue"], "--mode continue needs codes"),
+    (["--codes", "{tmp}/missing.npy", "--mode", "continue"], "--codes"),
+    (["--codes", "{tmp}/float.npy", "--mode", "continue"], "--codes"),
+    (["--codes", "{tmp}/wrong.npy", "--mode", "continue"], "--mode continue: codes"),
+    (["--mode", "voice-clone", "--reference", "{tmp}/quiet.wav"], "--reference"),
+    (["--mode", "voice-clone", "--reference", "{tmp}/low.wav"], "--reference"),
+    (["--variant", "tiny-voicedesign", "--mode", "voice-clone"], "--mode"),
+    (["--variant", "tiny-customvoice", "--speaker", "bob"], "--speaker"),
+    (["--arch", "fused"], "--arch"),
+    (["--variant", "huge-base"], "--variant"),
+])
+def test_bad_mode_inputs_are_one_line_and_exit_2(tmp_path, capsys, argv, option):
+    import numpy as np
+
+    from ttsbench.engine.audio import write_wav
+
+    np.save(tmp_path / "float.npy", np.zeros((1, 16, 2), dtype=np.float32))
+    np.save(tmp_path / "wrong.npy", np.zeros((16, 2), dtype=np.int64))
+    write_wav(tmp_path / "quiet.wav", torch.zeros(48_000), 24_000)
+    write_wav(tmp_path / "low.wav", 0.3 * torch.ones(48_000), 16_000)
+    argv = [arg.format(tmp=tmp_path) for arg in argv]
+    assert main(["synth", "--text", "Hi.", "--out", str(tmp_path / "x.wav"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("ttsbench synth: error:")
+    assert option in err

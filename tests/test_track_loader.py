@@ -6,11 +6,12 @@ from pathlib import Path
 import git
 import pytest
 from asvresults import NAN, bench, write_benchmarks, write_result
+from conftest import shared_history
 
 from ttsbench.errors import TtsbenchError
 from ttsbench.track.loader import COLUMNS, decode_param, load_results, resolve_commit
 
-BLAS = Path("/work/shared/data/asv-histories/BLAS-Benchmarks/results")
+BLAS, needs_blas = shared_history()
 A, B, C = "a" * 40, "b" * 40, "c" * 40
 
 
@@ -129,7 +130,7 @@ def test_resolve_commit_through_git(tmp_path):
         resolve_commit("HEAD", hashes[:2], repo)
 
 
-@pytest.mark.skipif(not BLAS.is_dir(), reason="shared BLAS history not present")
+@needs_blas
 def test_reads_a_real_history_from_another_project():
     frame = load_results(BLAS)
     assert set(frame.machine) == {"gha-aws-graviton", "gha-aws-skylake", "gha-ubuntu-noble"}

@@ -16,7 +16,7 @@ class DelayPatternGeneration:
     def setup(self, preset, frames):
         self.device = models.device_for(preset)
         self.model = models.delayed_lm(preset)
-        self.generate = models.engine_api("engine.delayed", "generate_delayed")
+        self.generate = common.require("engine.delayed", "generate_delayed")
         self.text_ids = models.text_ids(PROMPT_LENGTH).to(self.device)
 
     def time_generate_delayed(self, preset, frames):

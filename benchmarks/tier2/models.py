@@ -2,7 +2,7 @@
 
 Presets: ``tiny`` runs on the device under test (CPU by default); ``0.6b`` and ``1.7b`` run only
 with ``TTSBENCH_DEVICE=cuda`` and are skipped with "needs ~X GB" on a GPU too small for them.
-Engine APIs are looked up by name from inside ``setup``: running today's suite on a commit that
+Engine APIs are looked up with ``common.require`` from inside ``setup``: running today's suite on a commit that
 predates an API records the case as skipped (NotImplementedError) rather than failed.
 Weights come from seed 0, inputs from seeded generators, texts from the repository's
 ``fixtures/*.txt`` (only ever appended to). asv re-runs ``setup`` before every timed sample, so
@@ -11,7 +11,6 @@ everything costly is built once per process here (``lru_cache``) and ``setup`` s
 
 from __future__ import annotations
 
-import importlib
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -25,15 +24,6 @@ PRESETS = ["tiny", "0.6b", "1.7b"]
 VRAM_GB = {"tiny": 1, "0.6b": 4, "1.7b": 8}
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
 SEED = 0
-
-
-def engine_api(module: str, name: str):
-    """``ttsbench.<module>.<name>``; NotImplementedError (asv: skipped) at commits without it."""
-    try:
-        return getattr(importlib.import_module(f"ttsbench.{module}"), name)
-    except (ImportError, AttributeError):
-        raise NotImplementedError(f"ttsbench.{module}.{name} does not exist at this commit") \
-            from None
 
 
 def device_for(preset: str) -> torch.device:
@@ -57,7 +47,7 @@ def synthesizer(preset: str, cuda_graphs: bool = False):
     dev = device_for(preset)
     if cuda_graphs and dev.type != "cuda":
         raise NotImplementedError("CUDA graphs need TTSBENCH_DEVICE=cuda")
-    synthesizer_class = engine_api("engine.synthesizer", "Synthesizer")
+    synthesizer_class = common.require("engine.synthesizer", "Synthesizer")
     built = synthesizer_class(preset, dev, dtype_for(dev), SEED, cuda_graphs=cuda_graphs)
     built.synthesize("Warm up.", 2, fixed_length=True)
     common.synchronize(dev)
@@ -67,14 +57,14 @@ def synthesizer(preset: str, cuda_graphs: bool = False):
 @lru_cache(maxsize=None)
 def workload(name: str):
     """The fixture ``name`` (short, medium, long) with its pinned frame count."""
-    load_workloads = engine_api("workloads", "load_workloads")
+    load_workloads = common.require("workloads", "load_workloads")
     return load_workloads(FIXTURES_DIR, (name,))[0]
 
 
 @lru_cache(maxsize=4)
 def random_codes(preset: str, frames: int) -> torch.Tensor:
     """Seeded codes ``[1, 16, frames]`` over the preset's codebooks, on the device under test."""
-    decoder = engine_api("engine.config", "PRESETS")[preset].decoder
+    decoder = common.require("engine.config", "PRESETS")[preset].decoder
     codes = torch.randint(decoder.codebook_size, (1, decoder.num_quantizers, frames),
                           generator=common.generator(SEED))
     return codes.to(device_for(preset))
@@ -86,7 +76,7 @@ def frame_inputs(preset: str) -> tuple[torch.Tensor, torch.Tensor]:
     code ``[1]``: the code predictor's inputs for one frame."""
     built = synthesizer(preset)
     state = built.prefill(built.prompt_ids(32))
-    codebook_size = engine_api("engine.config", "PRESETS")[preset].talker.codebook_size
+    codebook_size = common.require("engine.config", "PRESETS")[preset].talker.codebook_size
     first_code = torch.randint(codebook_size, (1,), generator=common.generator(SEED))
     return state.hidden, first_code.to(device_for(preset))
 
@@ -100,7 +90,7 @@ def text_ids(length: int) -> torch.Tensor:
 def delayed_lm(preset: str):
     """The seeded DualFFN delay-pattern LM of ``preset`` on the device under test."""
     dev = device_for(preset)
-    build = engine_api("engine.delayed", "build_delayed_lm")
+    build = common.require("engine.delayed", "build_delayed_lm")
     return build(preset, dev, dtype_for(dev), SEED)
 
 
@@ -110,10 +100,10 @@ def dualffn_layer(preset: str, tokens: int, text_share: float):
     ``(layer, (x, cos, sin, audio_mask))``: ``tokens`` positions, the first ``text_share`` text."""
     dev = device_for(preset)
     dtype = dtype_for(dev)
-    config = engine_api("engine.delayed", "DELAYED_PRESETS")[preset]
-    layer_class = engine_api("engine.dualffn", "DualFFNDecoderLayer")
-    rotary_cos_sin = engine_api("engine.layers", "rotary_cos_sin")
-    initialize = engine_api("engine.weights", "initialize")
+    config = common.require("engine.delayed", "DELAYED_PRESETS")[preset]
+    layer_class = common.require("engine.dualffn", "DualFFNDecoderLayer")
+    rotary_cos_sin = common.require("engine.layers", "rotary_cos_sin")
+    initialize = common.require("engine.weights", "initialize")
     with torch.device("meta"):
         layer = layer_class(
             config.hidden_size, config.num_heads, config.num_kv_heads, config.head_dim,

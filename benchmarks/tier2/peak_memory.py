@@ -16,7 +16,7 @@ class _PeakOfSynthesis:
         self.synthesizer = models.synthesizer(preset)
         self.device = models.device_for(preset)
         self.workload = models.workload("medium")
-        self.track_peak_memory = models.engine_api("engine.memory", "track_peak_memory")
+        self.track_peak_memory = common.require("engine.memory", "track_peak_memory")
 
     def peak(self):
         with self.track_peak_memory(self.device) as tracker:

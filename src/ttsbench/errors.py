@@ -18,3 +18,4 @@ class TtsbenchError(Exception):
     """A user-facing error: printed as one line (what, where, what to do), never a traceback."""
 
     exit_code = EXIT_USAGE
+

@@ -3,17 +3,26 @@
 Each command module exposes ``add_arguments(parser)`` and ``run(args) -> int`` and keeps its
 heavy imports (torch, pandas, asv) inside ``run`` so that ``ttsbench --help`` stays fast.
 The module docstring's first line is the command's help. Errors raised as
-:class:`ttsbench.errors.TtsbenchError` are printed as one line and turned into their exit code.
+:class:`ttsbench.errors.TtsbenchError` are printed as one line and turned into their exit code;
+any other exception is one "internal error" line and exit 2 (``TTSBENCH_DEBUG=1`` shows the
+traceback), so no input makes a command exit 1, the "regression found" code. Python warnings
+raised while a command runs (numpy, pandas, scipy) are collected and summarised in one line; the
+tracker's own warnings (a skipped file) are printed by the command with
+:func:`ttsbench.cli._options.print_warnings`.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import importlib
+import os
 import pkgutil
 import sys
+import warnings
 
 from ttsbench import __version__
+from ttsbench.cli._options import forget_printed
 from ttsbench.errors import EXIT_USAGE, TtsbenchError
 
 
@@ -45,7 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    forget_printed()
     args = build_parser().parse_args(argv)
+    counter = _WarningCounter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = counter
+        code = _guarded(args)
+    counter.report(args.command)
+    return code
+
+
+def _guarded(args: argparse.Namespace) -> int:
     try:
         return args.run(args)
     except TtsbenchError as exc:
@@ -54,6 +74,47 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"ttsbench {args.command}: interrupted", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a path given on the command line that cannot be read or written
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"ttsbench {args.command}: error: {exc.strerror or exc}:{where}; check the path "
+              "and its permissions", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 -- any input must end in one line, never a traceback
+        if os.environ.get("TTSBENCH_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        print(
+            f"ttsbench {args.command}: internal error: {type(exc).__name__}: {first}; "
+            "rerun with TTSBENCH_DEBUG=1 for the traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+
+class _WarningCounter:
+    """Counts library warnings instead of printing them (bounded: a server may run for days)."""
+
+    DISTINCT = 50
+
+    def __init__(self):
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.total = 0
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
+        self.total += 1
+        key = f"{category.__name__}: {(str(message).splitlines() or [''])[0][:120]}"
+        if key in self.counts or len(self.counts) < self.DISTINCT:
+            self.counts[key] += 1
+
+    def report(self, command: str) -> None:
+        """One line: how many warnings, and the most frequent."""
+        if self.total:
+            (common, _), = self.counts.most_common(1)
+            print(
+                f"ttsbench {command}: note: {self.total} library warnings while computing "
+                f"(most often {common!r}); they do not change the exit code",
+                file=sys.stderr,
+            )
 
 
 if __name__ == "__main__":

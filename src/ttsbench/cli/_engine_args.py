@@ -8,12 +8,29 @@ from __future__ import annotations
 
 import argparse
 
-DTYPES = ("float32", "bfloat16", "float16")
+from pathlib import Path
+
+from ttsbench.engine.options import ARCHS, DTYPES, MODES
+
+DEFAULT_REFERENCE = Path("fixtures") / "reference_3s.wav"
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", default="tiny",
                         help="model preset: tiny, 0.6b or 1.7b (default tiny)")
+    parser.add_argument("--variant",
+                        help="model variant, e.g. 1.7b-customvoice (default: PRESET-base)")
+    parser.add_argument("--arch", default="unified",
+                        help=f"engine layout: {' or '.join(ARCHS)} (default unified)")
+    parser.add_argument("--mode", default="text",
+                        help=f"generation mode: {', '.join(MODES)} (default text)")
+    parser.add_argument("--reference", type=Path,
+                        help=f"voice-clone reference clip, 24 kHz WAV (default {DEFAULT_REFERENCE})")
+    parser.add_argument("--reference-text",
+                        help="voice-clone: the reference clip's words (puts its codes in context)")
+    parser.add_argument("--speaker", help="customvoice variants: preset speaker name")
+    parser.add_argument("--instruct",
+                        help="customvoice: style instruction; voicedesign: the voice description")
     parser.add_argument("--device", default="cpu",
                         help="torch device: cpu, cuda or cuda:N (default cpu)")
     parser.add_argument("--dtype", default="float32",
@@ -38,24 +55,13 @@ def positive(value: int, option: str) -> int:
 
 def resolve_device(name: str):
     """The torch.device for ``--device``; TtsbenchError when unparsable or absent."""
-    import torch
-
+    from ttsbench.engine.devices import resolve_device as engine_device
     from ttsbench.errors import TtsbenchError
 
     try:
-        dev = torch.device(name)
-    except RuntimeError:
-        raise TtsbenchError(f"--device {name!r} is not a device: use cpu, cuda or cuda:N") from None
-    if dev.type not in ("cpu", "cuda"):
-        raise TtsbenchError(f"--device {name!r}: only cpu and cuda are supported")
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise TtsbenchError(f"--device {name}: no CUDA device is visible; use --device cpu")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise TtsbenchError(
-                f"--device {name}: only {torch.cuda.device_count()} CUDA device(s) are visible"
-            )
-    return dev
+        return engine_device(name)
+    except ValueError as exc:
+        raise TtsbenchError(f"--device: {exc}") from None
 
 
 def build_synthesizer(args: argparse.Namespace):
@@ -66,10 +72,20 @@ def build_synthesizer(args: argparse.Namespace):
     from ttsbench.engine.synthesizer import Synthesizer
     from ttsbench.errors import TtsbenchError
 
+    from ttsbench.engine.variants import VARIANTS, default_variant
+
     if args.preset not in PRESETS:
         raise TtsbenchError(
             f"--preset {args.preset!r} is unknown: choose one of {', '.join(PRESETS)}"
         )
+    if args.variant is None:
+        args.variant = default_variant(args.preset)
+    elif args.variant not in VARIANTS:
+        raise TtsbenchError(
+            f"--variant {args.variant!r} is unknown: choose one of {', '.join(VARIANTS)}")
+    args.preset = VARIANTS[args.variant].preset
+    if args.arch not in ARCHS:
+        raise TtsbenchError(f"--arch {args.arch!r} is unknown: choose one of {', '.join(ARCHS)}")
     if args.dtype not in DTYPES:
         raise TtsbenchError(f"--dtype {args.dtype!r} is unknown: choose one of {', '.join(DTYPES)}")
     dev = resolve_device(args.device)
@@ -80,6 +96,45 @@ def build_synthesizer(args: argparse.Namespace):
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        return Synthesizer(args.preset, dev, args.dtype, args.seed, cuda_graphs=args.cuda_graphs)
+        return Synthesizer(None, dev, args.dtype, args.seed, cuda_graphs=args.cuda_graphs,
+                           variant=args.variant, arch=args.arch)
     except ValueError as exc:
-        raise TtsbenchError(f"cannot build the {args.preset} synthesizer: {exc}") from None
+        raise TtsbenchError(f"cannot build the {args.variant} synthesizer: {exc}") from None
+
+
+def conditioning(args: argparse.Namespace, synthesizer, codes=None) -> dict:
+    """The synthesize() keywords of the mode options, each bad value one line naming its option.
+
+    ``codes`` are the codes a ``continue`` run resumes from (the caller's ``--codes``).
+    """
+    from ttsbench.engine.reference import load_reference
+    from ttsbench.errors import TtsbenchError
+
+    variant = synthesizer.variant
+    if args.mode not in MODES:
+        raise TtsbenchError(f"--mode {args.mode!r} is unknown: choose one of {', '.join(MODES)}")
+    if args.mode not in variant.modes:
+        raise TtsbenchError(f"--mode {args.mode}: variant {variant.name} has no speaker encoder; "
+                            f"choose --mode {' or '.join(variant.modes)} or a -base --variant")
+    fields = {"mode": args.mode, "speaker": args.speaker, "instruct": args.instruct,
+              "codes": codes}
+    if args.mode == "voice-clone":
+        reference = args.reference or DEFAULT_REFERENCE
+        try:
+            fields["reference"] = load_reference(reference)
+        except ValueError as exc:
+            raise TtsbenchError(f"--reference {reference}: {exc}") from None
+        fields["reference_text"] = args.reference_text
+    elif args.reference is not None or args.reference_text is not None:
+        raise TtsbenchError("--reference and --reference-text need --mode voice-clone")
+    if args.speaker is not None:
+        try:
+            variant.speaker_id(args.speaker)
+        except ValueError as exc:
+            raise TtsbenchError(f"--speaker: {exc}") from None
+    if args.instruct is not None and variant.kind == "base":
+        raise TtsbenchError(f"--instruct: variant {variant.name} takes no instruction; use a "
+                            "-customvoice or -voicedesign --variant")
+    if args.mode == "continue" and codes is None:
+        raise TtsbenchError("--mode continue needs codes to continue from: pass --codes FILE.npy")
+    return {key: value for key, value in fields.items() if value is not None}

@@ -9,6 +9,11 @@ RTF = seconds of audio / seconds of wall clock: above 1 is faster than real time
 tokens/s counts talker tokens, one per 12.5 Hz codec frame (each frame carries 16 codes).
 With --streaming the audio is produced chunk by chunk and time to first chunk is the latency
 of the first chunk; without it the first audio is the whole utterance.
+
+--variant, --arch and --mode pick what runs: ``voice-clone`` conditions on --reference (default
+FIXTURES_DIR/reference_3s.wav), ``continue`` resumes from --context-frames frames generated once,
+untimed, from the short fixture. The report ends with recommendations drawn from its own
+figures (ttsbench.track.recommend), each citing the numbers it rests on.
 """
 
 from __future__ import annotations
@@ -21,7 +26,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ttsbench.cli._engine_args import add_engine_arguments, build_synthesizer, positive
+from ttsbench.cli._engine_args import (
+    add_engine_arguments,
+    build_synthesizer,
+    conditioning,
+    positive,
+)
 from ttsbench.errors import EXIT_OK, TtsbenchError
 
 RTF_CONVENTION = "RTF = seconds of audio / seconds of wall clock; above 1 is faster than real time"
@@ -40,6 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also write the results as JSON to this file")
     parser.add_argument("--fixtures-dir", type=Path, default=Path("fixtures"),
                         help="where short.txt, medium.txt and long.txt are (default ./fixtures)")
+    parser.add_argument("--context-frames", type=int, default=25,
+                        help="--mode continue: frames of codes to resume from (default 25, 2 s)")
+    parser.add_argument("--first-audio-target-ms", type=float, default=100.0,
+                        help="first-audio target the recommendations judge against (default 100)")
 
 
 @dataclass
@@ -56,7 +70,8 @@ class Measurement:
     audio_seconds: float
 
 
-def _measure(synthesizer, workload, dev, streaming: bool, chunk_frames: int) -> Measurement:
+def _measure(synthesizer, workload, dev, streaming: bool, chunk_frames: int,
+             keywords: dict) -> Measurement:
     import torch
 
     from ttsbench.engine.config import SAMPLE_RATE
@@ -68,7 +83,8 @@ def _measure(synthesizer, workload, dev, streaming: bool, chunk_frames: int) -> 
             first_chunk_ms = None
             samples = 0
             stream = synthesizer.synthesize_streaming(
-                workload.text, chunk_frames, max_frames=workload.frames, fixed_length=True
+                workload.text, chunk_frames, max_frames=workload.frames, fixed_length=True,
+                **keywords,
             )
             for chunk in stream:
                 if first_chunk_ms is None:
@@ -76,7 +92,8 @@ def _measure(synthesizer, workload, dev, streaming: bool, chunk_frames: int) -> 
                 samples += chunk.numel()
             timing = synthesizer.last_timing
         else:
-            result = synthesizer.synthesize(workload.text, workload.frames, fixed_length=True)
+            result = synthesizer.synthesize(workload.text, workload.frames, fixed_length=True,
+                                            **keywords)
             samples = result.audio.numel()
             timing = result.timing
         if dev.type == "cuda":
@@ -118,11 +135,11 @@ def summarize(name: str, runs: list[Measurement]) -> dict:
 
 def current_commit() -> str | None:
     """HEAD of the git repository around the working directory, or None outside one."""
-    import git
+    from ttsbench.track import gitrepo
 
     try:
-        return git.Repo(search_parent_directories=True).head.commit.hexsha
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return gitrepo.head_commit(gitrepo.open_repo())
+    except ImportError:  # a bare GPU box (tools/gpu_check.sh) has no gitpython
         return None
 
 
@@ -151,7 +168,8 @@ def print_table(report: dict, iterations: int, warmup: int) -> None:
     results = report["results"]
     headline = Table(
         "input", "wall ms", "first chunk ms", "RTF", "tokens/s", "peak MB", box=box.SIMPLE_HEAD,
-        title=f"ttsbench e2e: {features['preset']} {features['dtype']} on {report['device']} "
+        title=f"ttsbench e2e: {features['variant']} {features['mode']} {features['arch']} "
+        f"{features['dtype']} on {report['device']} "
         f"({features['device_name']}){', streaming' if features['streaming'] else ''}",
     )
     for row in results:
@@ -177,11 +195,15 @@ def print_table(report: dict, iterations: int, warmup: int) -> None:
         "peak memory is the maximum over the timed runs.",
         soft_wrap=True,
     )
+    console.print("Recommendations (from the figures above):", soft_wrap=True)
+    for line in report["recommendations"]:
+        console.print(f"- {line}", soft_wrap=True, markup=False)
 
 
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from ttsbench.track.recommend import e2e_recommendations
     from ttsbench.workloads import load_workloads
 
     iterations = positive(args.iterations, "--iterations")
@@ -191,14 +213,23 @@ def run(args: argparse.Namespace) -> int:
     if args.json_output is not None and not args.json_output.parent.is_dir():
         raise TtsbenchError(f"--json-output {args.json_output}: directory "
                             f"{args.json_output.parent} does not exist")
+    context_frames = positive(args.context_frames, "--context-frames")
+    if args.first_audio_target_ms <= 0:
+        raise TtsbenchError(f"--first-audio-target-ms {args.first_audio_target_ms}: must be > 0")
     workloads = load_workloads(args.fixtures_dir)
     synthesizer = build_synthesizer(args)
+    codes = None
+    if args.mode == "continue":
+        codes = synthesizer.synthesize(workloads[0].text, context_frames, fixed_length=True).codes
+    if args.mode == "voice-clone" and args.reference is None:
+        args.reference = args.fixtures_dir / "reference_3s.wav"
+    keywords = conditioning(args, synthesizer, codes)
     dev = synthesizer.device
     results = []
     for workload in workloads:
         for _ in range(args.warmup):
-            _measure(synthesizer, workload, dev, args.streaming, chunk_frames)
-        runs = [_measure(synthesizer, workload, dev, args.streaming, chunk_frames)
+            _measure(synthesizer, workload, dev, args.streaming, chunk_frames, keywords)
+        runs = [_measure(synthesizer, workload, dev, args.streaming, chunk_frames, keywords)
                 for _ in range(iterations)]
         results.append(summarize(workload.name, runs))
     report = {
@@ -206,6 +237,10 @@ def run(args: argparse.Namespace) -> int:
         "device": str(dev),
         "features": {
             "preset": args.preset,
+            "variant": args.variant,
+            "arch": args.arch,
+            "mode": args.mode,
+            "chunk_frames": chunk_frames if args.streaming else None,
             "dtype": args.dtype,
             "cuda_graphs": args.cuda_graphs,
             "streaming": args.streaming,
@@ -214,6 +249,7 @@ def run(args: argparse.Namespace) -> int:
         },
         "results": results,
     }
+    report["recommendations"] = e2e_recommendations(report, args.first_audio_target_ms)
     print_table(report, iterations, args.warmup)
     if args.json_output is not None:
         try:

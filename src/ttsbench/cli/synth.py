@@ -4,17 +4,26 @@ The weights are random, so the audio is noise-like: the command exists to exerci
 pipeline (text -> talker -> code predictor -> 12 Hz decoder -> waveform) from the shell. Without
 --max-frames it generates as many frames as the text would take to speak (about 15 characters a
 second, see ttsbench.workloads) and stops earlier only on EOS; --fixed-length ignores EOS.
-The WAV is 16-bit PCM; samples outside [-1, 1] are clipped.
+The WAV is 16-bit PCM; samples outside [-1, 1] are clipped. --variant, --mode and their inputs
+(--reference, --speaker, --instruct, --codes) choose what is generated; --codes-out saves the
+generated codes (a [1, 16, T] int64 .npy) for a later --mode continue --codes.
 """
 
 from __future__ import annotations
 
 import argparse
-import wave
 from pathlib import Path
 
-from ttsbench.cli._engine_args import add_engine_arguments, build_synthesizer, positive
+from ttsbench.cli._engine_args import (
+    add_engine_arguments,
+    build_synthesizer,
+    conditioning,
+    positive,
+)
+from ttsbench.engine.audio import write_wav
 from ttsbench.errors import EXIT_OK, TtsbenchError
+
+__all__ = ["add_arguments", "run", "write_wav"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,16 +34,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cap on 12.5 Hz codec frames (default: from the text length)")
     parser.add_argument("--fixed-length", action="store_true",
                         help="ignore EOS: generate exactly the maximum number of frames")
+    parser.add_argument("--codes", type=Path,
+                        help="--mode continue: the codes so far, a [1, 16, T] integer .npy")
+    parser.add_argument("--codes-out", type=Path, help="also save the generated codes (.npy)")
 
 
-def write_wav(path: Path, audio, sample_rate: int) -> None:
-    """Write a 1-D float tensor in [-1, 1] as 16-bit mono PCM."""
-    pcm = (audio.detach().float().cpu().clamp(-1.0, 1.0) * 32767.0).round().short()
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm.numpy().astype("<i2").tobytes())
+def load_codes(path: Path):
+    """The int64 codes tensor of a ``.npy`` file; TtsbenchError naming --codes otherwise."""
+    import numpy as np
+    import torch
+
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise TtsbenchError(f"--codes {path}: cannot read a .npy array ({exc})") from None
+    if array.dtype.kind not in "iu":
+        raise TtsbenchError(f"--codes {path}: {array.dtype} values; expected integer codes")
+    return torch.from_numpy(array.astype("int64"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,8 +64,23 @@ def run(args: argparse.Namespace) -> int:
         max_frames = frames_for_text(args.text)
     else:
         max_frames = positive(args.max_frames, "--max-frames")
+    if args.codes_out is not None and not args.codes_out.parent.is_dir():
+        raise TtsbenchError(f"--codes-out {args.codes_out}: directory {args.codes_out.parent} "
+                            "does not exist")
     synthesizer = build_synthesizer(args)
-    result = synthesizer.synthesize(args.text, max_frames, fixed_length=args.fixed_length)
+    codes = load_codes(args.codes) if args.codes is not None else None
+    if codes is not None and args.mode != "continue":
+        raise TtsbenchError("--codes needs --mode continue")
+    keywords = conditioning(args, synthesizer, codes)
+    try:
+        result = synthesizer.synthesize(args.text, max_frames, fixed_length=args.fixed_length,
+                                        **keywords)
+    except ValueError as exc:
+        raise TtsbenchError(f"--mode {args.mode}: {exc}") from None
+    if args.codes_out is not None:
+        import numpy as np
+
+        np.save(args.codes_out, result.codes.numpy())
     try:
         write_wav(args.out, result.audio, result.sample_rate)
     except OSError as exc:

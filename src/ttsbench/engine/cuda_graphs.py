@@ -11,9 +11,14 @@ eagerly, which is how the CPU tests check it against the dynamic cache.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
 import torch
 
 from ttsbench.engine.code_predictor import CodePredictor, SampleFn
+from ttsbench.engine.kernels.sampling import SamplingOptions, sample
 from ttsbench.engine.kv_cache import StaticKVCache
 from ttsbench.engine.talker import Talker
 
@@ -136,3 +141,42 @@ def capture_graph(
     with torch.cuda.graph(graph):
         outputs = fn()
     return graph, outputs
+
+
+class CapturedGraphs:
+    """A synthesizer's captured static talker decoders and code-predictor frames, built once
+    per shape; ``sampler`` draws residual codes from the synthesizer's generator."""
+
+    def __init__(self, model, generator: torch.Generator,
+                 context: Callable[[], AbstractContextManager]) -> None:
+        self.model, self.generator, self.context = model, generator, context
+        self._decoders: dict[tuple[int, int], StaticTalkerDecoder] = {}
+        self._code_predictors: dict[tuple[int, SamplingOptions], StaticCodePredictor] = {}
+
+    def sampler(self, sampling: SamplingOptions) -> SampleFn:
+        def draw(logits: torch.Tensor, group: int) -> torch.Tensor:
+            return sample(logits, sampling, generator=self.generator)
+        return draw
+
+    def talker_decoder(self, batch: int, needed: int) -> StaticTalkerDecoder:
+        """The captured static decoder for ``batch`` with at least ``needed`` slots (power of 2)."""
+        talker = self.model.talker
+        length = min(talker.config.max_positions, 1 << max(8, math.ceil(math.log2(needed))))
+        key = (batch, length)
+        if key not in self._decoders:
+            self._decoders[key] = StaticTalkerDecoder(talker, batch, length, capture=True)
+        return self._decoders[key]
+
+    def code_predictor(self, batch: int, sampling: SamplingOptions) -> StaticCodePredictor:
+        """The captured code-predictor frame for ``batch`` and ``sampling`` (built once).
+
+        Capture draws from the sampling generator during warm-up; callers that need
+        reproducible draws build it before re-seeding (``FrameGenerator`` does).
+        """
+        key = (batch, sampling)
+        if key not in self._code_predictors:
+            with self.context():
+                self._code_predictors[key] = StaticCodePredictor(
+                    self.model.code_predictor, batch, self.sampler(sampling), self.generator,
+                )
+        return self._code_predictors[key]

@@ -83,3 +83,21 @@ def build_model(
     initialize(model, generator)
     model.eval().requires_grad_(False)
     return model
+
+
+def count_variant_parameters(variant: str) -> dict[str, int]:
+    """``count_parameters`` of the variant's preset plus ``speaker_encoder`` (0 without one),
+    counted into ``checkpoint`` and ``total`` as the Base checkpoints ship it; meta device."""
+    from ttsbench.engine.speaker_encoder import SpeakerEncoder
+    from ttsbench.engine.variants import get_variant
+
+    spec = get_variant(variant)
+    counts = count_parameters(spec.preset)
+    counts["speaker_encoder"] = 0
+    if spec.speaker_encoder is not None:
+        with torch.device("meta"):
+            encoder = SpeakerEncoder(spec.speaker_encoder)
+        counts["speaker_encoder"] = sum(p.numel() for p in encoder.parameters())
+    counts["checkpoint"] += counts["speaker_encoder"]
+    counts["total"] += counts["speaker_encoder"]
+    return counts

@@ -26,7 +26,8 @@ A change is a regression when it goes the bad way for the benchmark (slower, big
 rate for higher-is-better benchmarks) and its severity is :func:`~ttsbench.track.severity.classify`
 of |ratio - 1|. Rows that cannot be compared are marked: ``failed`` (HEAD failed), ``new`` (no
 comparable BASE: absent, failed or skipped there, or the benchmark's version changed),
-``missing`` (absent at HEAD), ``skipped`` (skipped at HEAD).
+``missing`` (absent at HEAD), ``skipped`` (skipped at HEAD), ``invalid`` (a value or row the
+loader rejected on either side; the note says why).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from ttsbench.track.stats import (
     run_to_run_spread,
 )
 
-KINDS = ("regression", "improvement", "unchanged", "failed", "new", "missing", "skipped")
+KINDS = ("regression", "improvement", "unchanged", "failed", "new", "missing", "skipped", "invalid")
 MEASURED_KINDS = ("regression", "improvement", "unchanged")
 KEY = ["machine", "env", "benchmark", "param_key"]
 
@@ -131,6 +132,9 @@ def _unmeasured(base: pd.Series | None, head: pd.Series | None) -> tuple[str, st
     """(kind, note) when the pair cannot be compared, else None."""
     if head is None:
         return "missing", "no result at HEAD"
+    for side, row in (("HEAD", head), ("BASE", base)):
+        if row is not None and row["status"] == "invalid":
+            return "invalid", f"invalid at {side}: {row['reason']}"
     if base is None:
         return "new", "no result at BASE"
     if head["status"] == "failed":

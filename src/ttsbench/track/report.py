@@ -15,10 +15,11 @@ import math
 from asv.util import format_text_table, human_value
 
 from ttsbench.track.compare import MEASURED_KINDS, CompareRow, exceeds
+from ttsbench.track.series import series_name
 
 MARKDOWN_MARKER = "<!-- ttsbench-compare -->"
 MARK = {"regression": "+", "improvement": "-", "unchanged": " ", "failed": "x", "new": "n",
-        "missing": "?", "skipped": "s"}
+        "missing": "?", "skipped": "s", "invalid": "!"}
 CSV_FIELDS = [
     "benchmark", "param_key", "machine", "env", "unit", "kind", "severity", "base", "head",
     "ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "p_adjusted", "effect_size", "cohens_d",
@@ -44,7 +45,7 @@ def _ratio(row: CompareRow) -> str:
 
 
 def _cells(row: CompareRow) -> list[str]:
-    name = f"{row.benchmark}({row.param_key})" if row.param_key else row.benchmark
+    name = series_name(row.benchmark, row.param_key)
     return [
         MARK[row.kind],
         _value(row.base, row.unit),
@@ -70,17 +71,13 @@ def summary(rows: list[CompareRow]) -> str:
     return ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
 
 
-def _name(row: CompareRow) -> str:
-    return f"{row.benchmark}({row.param_key})" if row.param_key else row.benchmark
-
-
 def verdict(rows: list[CompareRow], fail_on: str) -> str:
     """One line: FAIL with the worst regression at or above ``fail_on``, else PASS with counts."""
     failing = sorted(exceeds(rows, fail_on), key=lambda r: -abs(math.log(r.ratio)))
     measured = sum(r.kind in MEASURED_KINDS for r in rows)
     if failing:
         worst = failing[0]
-        return (f"FAIL: {len(failing)} regression(s) at or above {fail_on}; worst {_name(worst)} "
+        return (f"FAIL: {len(failing)} regression(s) at or above {fail_on}; worst {series_name(worst.benchmark, worst.param_key)} "
                 f"x{worst.ratio:.3f} ({worst.severity}) of {measured} measured")
     return f"PASS: no regression at or above {fail_on} ({summary(rows)})"
 
@@ -103,7 +100,7 @@ def unchanged_lines(rows: list[CompareRow]) -> list[str]:
     line = f"{len(quiet)} unchanged"
     if mdes:
         line += f"; MDE (80 % power) median {sorted(mdes)[len(mdes) // 2]:.1%}, largest {max(mdes):.1%}"
-    blind = [f"  {_name(r)}: {r.note[r.note.index('cannot see'):]}" for r in quiet if "cannot see" in r.note]
+    blind = [f"  {series_name(r.benchmark, r.param_key)}: {r.note[r.note.index('cannot see'):]}" for r in quiet if "cannot see" in r.note]
     return [line, *blind]
 
 

@@ -20,7 +20,6 @@ import warnings
 import numpy as np
 from scipy import stats
 
-OUTLIER_RULES = ("iqr", "z", "modified_z")
 Z_LIMIT = 3.0
 MODIFIED_Z_LIMIT = 3.5  # Iglewicz & Hoaglin
 BOOTSTRAP_RESAMPLES = 2000
