@@ -31,7 +31,7 @@ def test_suite_covers_every_area_of_the_issue():
     assert names == {
         "Prefill", "TalkerStep", "TalkerStepCudaGraphs", "CodePredictorFrame", "Decode",
         "Synthesize", "Streaming", "PeakGpuMemory", "PeakDeviceMemory", "PeakHostMemory",
-        "BatchThroughput", "DualFFNLayer", "DelayPatternGeneration",
+        "BatchThroughput", "DualFFNLayer", "DelayPatternGeneration", "Serving",
     }
 
 
