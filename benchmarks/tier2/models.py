@@ -2,8 +2,9 @@
 
 Presets: ``tiny`` runs on the device under test (CPU by default); ``0.6b`` and ``1.7b`` run only
 with ``TTSBENCH_DEVICE=cuda`` and are skipped with "needs ~X GB" on a GPU too small for them.
-Engine APIs are looked up with ``common.require`` from inside ``setup``: running today's suite on a commit that
-predates an API records the case as skipped (NotImplementedError) rather than failed.
+Engine APIs are looked up with ``common.require`` from inside ``setup``: running today's suite
+on a commit that predates an API records the case as skipped (NotImplementedError) rather than
+failed.
 Weights come from seed 0, inputs from seeded generators, texts from the repository's
 ``fixtures/*.txt`` (only ever appended to). asv re-runs ``setup`` before every timed sample, so
 everything costly is built once per process here (``lru_cache``) and ``setup`` stays cheap.
