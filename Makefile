@@ -38,7 +38,7 @@ bench: $(STAMP)
 	git rev-list -n $(COMMITS) HEAD > .asv/bench-commits.txt
 	$(ASV) run --show-stderr --record-samples --skip-existing-commits --bench '$(BENCH)' HASHFILE:.asv/bench-commits.txt
 	$(TTSBENCH) publish
-	@echo "Site: file://$(CURDIR)/.asv/html/index.html  (or: $(ASV) preview)"
+	@echo "Site: file://$(CURDIR)/.asv/html/ttsbench/index.html  (asv's own graphs: .asv/html/index.html; or: $(ASV) preview)"
 
 clean:
 	rm -rf .asv/html .asv/results build

@@ -103,3 +103,41 @@ def _levels(n: int, steps, base: float) -> np.ndarray:
     for index, factor in steps:
         level[index:] *= factor
     return level
+
+
+@dataclasses.dataclass(frozen=True)
+class RunnerSeries:
+    """One series as a hosted CI runner records it: per-commit medians, raw samples, asv's CI."""
+
+    values: np.ndarray
+    samples: np.ndarray | None = None  # commits x samples
+    ci_low: np.ndarray | None = None
+    ci_high: np.ndarray | None = None
+
+    def head(self, n: int) -> "RunnerSeries":
+        columns = (self.values, self.samples, self.ci_low, self.ci_high)
+        return RunnerSeries(*(None if column is None else column[:n] for column in columns))
+
+
+def ci_runner_series(rng, n: int, steps=(), *, drift=None, within: float = 0.015,
+                     samples: int = 10, disturbed: float = 0.02,
+                     disturbance: float = 1.2) -> RunnerSeries:
+    """``n`` commits of CI-runner noise with the ``steps`` ``[(index, factor), ...]`` planted.
+
+    Every run (commit) is offset by a log-normal factor of spread ``drift`` (default: drawn
+    from 2-3 %, the spread between runs of unchanged code on hosted runners); a share
+    ``disturbed`` of runs is slowed by ``disturbance`` as a whole (a noisy neighbour); the
+    ``samples`` raw samples of a run spread by ``within`` around it. Stats as asv computes them.
+    """
+    from asv_runner.statistics import compute_stats
+
+    drift = rng.uniform(0.02, 0.03) if drift is None else drift
+    level = _levels(n, steps, 1.0)
+    run = np.exp(rng.normal(0, drift, n)) * np.where(rng.random(n) < disturbed, disturbance, 1.0)
+    raw = (level * run)[:, None] * np.exp(rng.normal(0, within, (n, samples)))
+    stats = [compute_stats(list(row), 1)[1] for row in raw]
+    return RunnerSeries(
+        values=np.median(raw, axis=1), samples=raw,
+        ci_low=np.array([s["ci_99_a"] for s in stats], float),
+        ci_high=np.array([s["ci_99_b"] for s in stats], float),
+    )

@@ -18,8 +18,8 @@ from ttsbench.track.bisect import (
     RunBudgetExhausted,
     SeriesKey,
     bisect,
-    commits_between,
 )
+from ttsbench.track.gitrepo import commits_between
 from ttsbench.track.loader import load_results
 
 SERIES = SeriesKey("bench.TimeWork.time_work", "", "virtualenv-py3.11")

@@ -33,7 +33,7 @@ def test_suite_covers_every_area_of_the_issue():
         "Synthesize", "Streaming", "PeakGpuMemory", "PeakDeviceMemory", "PeakHostMemory",
         "BatchThroughput", "DualFFNLayer", "DelayPatternGeneration",
         "FirstFrame", "ModeSynthesize", "VoiceClonePrefill", "Arch", "ConcurrentRequests",
-        "FirstChunk", "SdpaTalkerStep", "PeakGpuMemoryByDtype",
+        "FirstChunk", "SdpaTalkerStep", "PeakGpuMemoryByDtype", "Serving",
     }
 
 

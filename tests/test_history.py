@@ -8,7 +8,7 @@ import pytest
 
 from history_fixtures import write_history
 from ttsbench.cli import main
-from ttsbench.track import history as history_module
+from ttsbench.track import analysis_cache, history as history_module
 from ttsbench.track.config import TrackerConfig
 from ttsbench.track.history import analyse, build_series
 from ttsbench.track.loader import load_results
@@ -62,13 +62,13 @@ def test_higher_is_better_series_regress_when_they_drop(planted):
 def test_cache_skips_unchanged_series_and_reanalyses_only_the_new_window(planted, tmp_path, monkeypatch):
     series = build_series(load_results(planted.results, repo=planted.repo))
     calls = []
-    real_detect = history_module.detect_changes
+    real_detect = analysis_cache.detect_changes
 
     def counting(values, **kwargs):
         calls.append(len(values))
         return real_detect(values, **kwargs)
 
-    monkeypatch.setattr(history_module, "detect_changes", counting)
+    monkeypatch.setattr(analysis_cache, "detect_changes", counting)
     first = analyse(series, TrackerConfig(), tmp_path)
     assert calls == [60, 60, 60, 60]
     calls.clear()
@@ -84,13 +84,13 @@ def test_a_new_commit_reanalyses_only_the_window_at_the_end(tmp_path, monkeypatc
     values[330:] *= 0.9
     full = _series(values)
     calls = []
-    real_detect = history_module.detect_changes
-    monkeypatch.setattr(history_module, "detect_changes",
+    real_detect = analysis_cache.detect_changes
+    monkeypatch.setattr(analysis_cache, "detect_changes",
                         lambda v, **kw: calls.append(len(v)) or real_detect(v, **kw))
     analyse([_prefix(full, 399)], TrackerConfig(), tmp_path)
     calls.clear()
     grown = analyse([full], TrackerConfig(), tmp_path)
-    assert calls == [history_module.REANALYSE + 1]
+    assert calls == [analysis_cache.REANALYSE + 1]
     assert grown.changes == analyse([full], TrackerConfig()).changes
     assert [c.index for c in grown.changes] == [100, 330]
 
@@ -154,8 +154,8 @@ def test_cli_csv_and_table_formats(planted, capsys, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--benchmark", "("], "not a valid regex"),
-    (["--benchmark", "nothing-like-this"], "no benchmark"),
+    (["--bench", "("], "not a valid regex"),
+    (["--bench", "nothing-like-this"], "no benchmark"),
     (["--since", "deadbeef"], "unknown commit"),
     (["--results", "/nonexistent/results"], "no results directory"),
 ])

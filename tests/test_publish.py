@@ -1,14 +1,15 @@
-"""`ttsbench publish`: the tracker's pages, exports, feed, atomic swap and incremental rebuilds."""
+"""`ttsbench publish`: the tracker's pages, series data, exports, feed and incremental rebuilds."""
 
 import csv
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from history_fixtures import write_history
 from ttsbench.cli import main
-from ttsbench.site import pages
+from ttsbench.site import pages, seriesdata
 
 REGRESSED = "bench_planted.TimeKernel.time_kernel_0"
 
@@ -32,12 +33,93 @@ def test_dashboard_lists_the_planted_regression_with_its_links(planted, capsys):
     assert f"{planted.commits[24][:8]}..{planted.commits[25][:8]}" in dashboard
     assert "Change 25: tune kernel 4" in dashboard and "Dev 1" in dashboard
     assert f"../index.html#{REGRESSED}?machine=planted-box&amp;p-size=10" in dashboard
+    assert f'href="commit.html#{planted.commits[25]}"' in dashboard
+    assert 'id="filter"' in dashboard and f'data-benchmark="{REGRESSED}"' in dashboard
     assert (site / pages.benchmark_page(REGRESSED)).is_file()
-    plots = list((site / "plots").glob("*.png"))
-    assert len(plots) == 2 and all(p.read_bytes()[:4] == b"\x89PNG" for p in plots)
-    # Nothing to fetch from the network: no script, no remote stylesheet or image.
-    assert "<script" not in dashboard and 'src="http' not in dashboard and 'href="http' not in dashboard
+    assert not list(site.rglob("*.png"))
     assert "published" in capsys.readouterr().out
+
+
+def _spec(page):
+    return json.loads(re.search(r'<script type="application/json" id="spec">(.*?)</script>', page).group(1))
+
+
+def _calls(path, function):
+    """The JSON arguments of ``ttsbench.<function>(...)`` in a data script."""
+    text = path.read_text()
+    assert text.startswith(f"ttsbench.{function}(") and text.endswith(");\n")
+    return json.loads(f"[{text[len(function) + 10:-3]}]")
+
+
+def test_benchmark_page_carries_absolute_values_changes_and_commits(planted):
+    assert publish(planted) == 0
+    site = planted.html / "ttsbench"
+    page = (site / pages.benchmark_page(REGRESSED)).read_text()
+    spec = _spec(page)
+    [group] = spec["groups"]
+    assert (group["machine"], group["unit"]) == ("planted-box", "seconds")
+    assert [s["key"] for s in group["series"]] == ["size=10", "size=20"]
+    [change] = spec["changes"]
+    assert change["commit"] == planted.commits[25] and change["pos"] == 25 and change["key"] == "size=10"
+    scripts = re.findall(r'<script src="\.\./([^"]+)"', page)
+    assert all((site / src).is_file() for src in scripts)
+    assert any(re.fullmatch(r"static/plotly-[0-9a-f]{10}\.min\.js", src) for src in scripts)
+    data = next(site / src for src in scripts if src.startswith(f"data/{REGRESSED}/"))
+    benchmark, ident, chunk, series = _calls(data, "points")
+    assert (benchmark, ident, chunk) == (REGRESSED, group["id"], 0)
+    x, values, low, high = series["size=10"]
+    assert x == list(range(40))
+    # Absolute values in seconds (the fixture's level is 1e-3 * size), stepping up 30 % at 25.
+    assert 0.009 < values[0] < 0.011 and 0.012 < values[30] < 0.014
+    assert all(lo <= v <= hi for lo, v, hi in zip(low, values, high))
+    start, commits = _calls(site / "data" / "commits-0.js", "commits")
+    assert start == 0 and commits[25][0] == planted.commits[25]
+    assert commits[25][2:] == ["Dev 1", "Change 25: tune kernel 4"]
+
+
+def test_no_page_loads_anything_from_the_network(planted):
+    assert publish(planted, "--compare", planted.commits[20], planted.commits[30]) == 0
+    html = list(planted.html.rglob("*.html"))
+    assert len(html) >= 5
+    for page in html:
+        text = page.read_text()
+        assert not re.search(r"""<script[^>]+src=["']?(https?:)?//""", text), page
+        assert not re.search(r"""<link[^>]+href=["']?(https?:)?//""", text), page
+        assert "fetch(" not in text and "XMLHttpRequest" not in text
+
+
+def test_plotly_is_written_once_per_site_and_kept_by_rebuilds(planted):
+    assert publish(planted) == 0
+    [plotly] = (planted.html / "ttsbench" / "static").glob("plotly-*.min.js")
+    assert plotly.stat().st_size > 1_000_000 and b"plotly" in plotly.read_bytes()[:2000].lower()
+    inode = plotly.stat().st_ino
+    assert publish(planted) == 0
+    assert plotly.stat().st_ino == inode  # linked from the previous build, not written again
+
+
+def test_a_new_commit_rewrites_only_the_last_chunks(planted, monkeypatch, capsys):
+    """Series data is chunked by commit: one more commit leaves older chunks untouched."""
+    monkeypatch.setattr(seriesdata, "CHUNK", 8)
+    held = next(planted.results.glob(f"*/{planted.commits[-1][:8]}-*.json"))
+    saved = held.read_bytes()
+    held.unlink()
+    assert publish(planted) == 0
+    site = planted.html / "ttsbench"
+    before = json.loads((site / "status.json").read_text())["files"]
+    held.write_bytes(saved)
+    capsys.readouterr()
+    assert publish(planted) == 0
+    after = json.loads((site / "status.json").read_text())["files"]
+    redone = sorted(name for name in after if after[name] != before.get(name))
+    data = [name for name in redone if name.startswith("data/") and name != "data/manifest.js"]
+    # 40 commits in chunks of 8: commit 39 lands in chunk 4 of the commits and of each benchmark.
+    assert data == ["data/bench_planted.TimeKernel.time_kernel_0/planted-box--virtualenv-py3.11-4.js",
+                    "data/bench_planted.TimeKernel.time_kernel_1/planted-box--virtualenv-py3.11-4.js",
+                    "data/commits-4.js"]
+    # kernel_0 has no change: its page stays; kernel_1's change statistics gain a commit.
+    assert [name for name in redone if name.startswith("benchmarks/")] in ([], [pages.benchmark_page(REGRESSED)])
+    assert sum(name.startswith("data/") for name in after) == 2 * 5 + 5 + 1
+    assert " 0 reused" not in capsys.readouterr().out
 
 
 def test_exports_and_feed_carry_the_regression(planted):
@@ -60,8 +142,8 @@ def test_a_rebuild_reuses_unchanged_files_and_redoes_what_changed(planted, capsy
     first = capsys.readouterr().out
     assert " 0 reused" in first
     assert publish(planted) == 0
-    assert " 0 files rendered" in capsys.readouterr().out
-    # kernel_1 gets one more commit's result: its plot and page change, kernel_0's do not.
+    assert " 0 files written" in capsys.readouterr().out
+    # kernel_1 gets a different value at the last commit: its data changes, kernel_0's does not.
     site = planted.html / "ttsbench"
     status = json.loads((site / "status.json").read_text())["files"]
     result_file = next(planted.results.glob(f"*/{planted.commits[-1][:8]}-*.json"))
@@ -71,7 +153,7 @@ def test_a_rebuild_reuses_unchanged_files_and_redoes_what_changed(planted, capsy
     assert publish(planted) == 0
     changed = json.loads((site / "status.json").read_text())["files"]
     redone = {name for name in changed if changed[name] != status.get(name)}
-    assert any("time_kernel_1" in name and name.endswith(".png") for name in redone)
+    assert any("time_kernel_1" in name and name.endswith(".js") for name in redone)
     assert not any("time_kernel_0" in name for name in redone)
 
 
@@ -121,3 +203,35 @@ def test_commit_ranges_link_to_the_forge_when_origin_is_known(planted):
     dashboard = (planted.html / "ttsbench" / "index.html").read_text()
     expected = f"https://github.com/example/planted/compare/{planted.commits[24]}...{planted.commits[25]}"
     assert f'href="{expected}"' in dashboard
+
+
+def test_make_bench_prints_the_tracker_index():
+    from pathlib import Path
+
+    from ttsbench.site.publish import TRACKER_DIR
+
+    makefile = (Path(__file__).parents[1] / "Makefile").read_text()
+    recipe = makefile.split("\nbench:", 1)[1].split("\n\n", 1)[0].strip().splitlines()
+    assert recipe[-2].strip() == "$(TTSBENCH) publish"
+    assert f"Site: file://$(CURDIR)/.asv/html/{TRACKER_DIR}/index.html" in recipe[-1]
+
+
+def test_a_tentative_change_is_labelled_as_such(planted):
+    """history labels a change it has not confirmed yet (``status``); the site says so."""
+    import dataclasses
+
+    from ttsbench.track.history import HistoryChange
+
+    @dataclasses.dataclass(frozen=True)
+    class Labelled(HistoryChange):
+        status: str = "tentative"
+
+    change = Labelled(benchmark=REGRESSED, params={"size": 10}, param_key="size=10", machine="m",
+                      env="e", unit="seconds", commit="b" * 40, prev_commit="a" * 40,
+                      date="2024-01-01T00:00:00+00:00", before=1.0, after=1.3, ratio=1.3, ci_low=1.2,
+                      ci_high=1.4, p_value=1e-4, severity="high", kind="regression", fixed_by=None, index=5)
+    row = pages.change_row(change, None)
+    assert (row["status"], row["detection"]) == ("open", "tentative")
+    html = pages.environment().from_string(
+        '{% from "_changes.html" import change_table %}{{ change_table(rows, "") }}').render(rows=[row])
+    assert 'class="regression high tentative"' in html and "(tentative)" in html

@@ -1,17 +1,16 @@
-"""A real browser opens the published site: no console errors, the planted regression is listed.
+"""A real browser opens the published site from file:// with the network off.
 
 Headless Chromium (Debian ``chromium`` + ``chromium-driver``, installed by
-tools/install_browser.sh) driven by Selenium, against a local HTTP server on 127.0.0.1 serving a
-site published from a history with a planted regression. Skips, saying why, where no browser is.
-``TTSBENCH_SCREENSHOT_DIR=docs/screenshots`` also copies the dashboard's screenshot there.
+tools/install_browser.sh) driven by Selenium opens a site published from a history with a
+planted regression, offline (DevTools network conditions, and no host name resolves): no console
+error, no resource but file://, the graphs have data points, hovering one shows its commit, the
+regression is on the dashboard, on its benchmark's graph and on its commit's page. Skips, saying
+why, where no browser is. ``TTSBENCH_SCREENSHOT_DIR=docs/screenshots`` also copies the
+screenshots (dashboard, benchmark page with a hover) there.
 """
 
-import functools
-import http.server
 import os
 import shutil
-import threading
-import urllib.request
 
 import pytest
 
@@ -43,25 +42,6 @@ def site(tmp_path):
 
 
 @pytest.fixture()
-def server(site):
-    handler = functools.partial(_QuietHandler, directory=str(site.html))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture()
 def browser():
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.common.exceptions import WebDriverException
@@ -69,7 +49,8 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
+                 "--host-resolver-rules=MAP * ~NOTFOUND", "--allow-file-access-from-files"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     try:
@@ -77,6 +58,7 @@ def browser():
     except WebDriverException as exc:
         pytest.skip(f"chromium did not start: {str(exc).splitlines()[0]}")
     driver.set_page_load_timeout(60)
+    driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
     try:
         yield driver
     finally:
@@ -87,31 +69,79 @@ def severe(driver):
     return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
-def test_dashboard_lists_the_planted_regression_without_console_errors(site, server, browser, tmp_path):
+def only_files(driver):
+    """Every script, stylesheet and loaded resource of the page is a local file."""
+    names = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".concat([...document.scripts].filter(s => s.src).map(s => s.src))"
+        ".concat([...document.querySelectorAll('link[rel=stylesheet]')].map(l => l.href))")
+    return bool(names) and all(name.startswith("file://") for name in names)
+
+
+def shot(driver, tmp_path, name):
+    driver.save_screenshot(str(tmp_path / name))
+    assert (tmp_path / name).stat().st_size > 10_000
+    if os.environ.get("TTSBENCH_SCREENSHOT_DIR"):  # refresh docs/screenshots/ on request
+        shutil.copy(tmp_path / name, os.environ["TTSBENCH_SCREENSHOT_DIR"])
+
+
+def test_dashboard_lists_the_planted_regression_and_filters_benchmarks(site, browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    browser.get(f"{server}/ttsbench/index.html")
+    browser.get((site.html / "ttsbench" / "index.html").as_uri())
     rows = browser.find_elements(By.CSS_SELECTOR, "table.changes tr.regression")
     texts = [row.text for row in rows]
     assert any(REGRESSED in text and "size=20" in text and site.commits[35][:8] in text for text in texts)
     fixed = browser.find_element(By.ID, "fixed").find_element(By.XPATH, "following-sibling::table[1]")
     assert FIXED in fixed.text and site.commits[30][:8] in fixed.text
-    assert severe(browser) == []
-    browser.save_screenshot(str(tmp_path / "dashboard.png"))
-    assert (tmp_path / "dashboard.png").stat().st_size > 10_000
-    if os.environ.get("TTSBENCH_SCREENSHOT_DIR"):  # refresh docs/screenshots/ on request
-        shutil.copy(tmp_path / "dashboard.png", os.environ["TTSBENCH_SCREENSHOT_DIR"])
+    assert severe(browser) == [] and only_files(browser)
+    shot(browser, tmp_path, "dashboard.png")
+    browser.find_element(By.ID, "filter").send_keys("kernel_1")
+    shown = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.benchmarks li") if li.is_displayed()]
+    assert shown == [REGRESSED]
 
-    browser.find_element(By.LINK_TEXT, REGRESSED).click()
-    assert browser.current_url.endswith(pages.benchmark_page(REGRESSED))
-    images = browser.find_elements(By.TAG_NAME, "img")
-    assert images and all(browser.execute_script("return arguments[0].naturalWidth", i) > 0 for i in images)
-    assert severe(browser) == []
 
-    browser.get(f"{server}/ttsbench/compare.html")
-    assert "Comparison" in browser.title or "Comparison" in browser.page_source
-    assert severe(browser) == []
-    # Not pages (the browser would ask the server root for a favicon): fetched as files.
-    for name in ("feed.xml", "changes.csv", "changes.json"):
-        with urllib.request.urlopen(f"{server}/ttsbench/{name}", timeout=30) as answer:
-            assert answer.status == 200 and site.commits[35].encode() in answer.read()
+def test_benchmark_graph_has_points_hover_and_the_regression(site, browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get((site.html / "ttsbench" / pages.benchmark_page(REGRESSED)).as_uri())
+    graph = browser.find_element(By.CSS_SELECTOR, ".js-plotly-plot")
+    traces = browser.execute_script(
+        "return arguments[0].data.map(t => [t.name || '', (t.x || []).length, t.x || []])", graph)
+    lines = {name: n for name, n, _ in traces if name.startswith("size=")}
+    assert lines == {"size=10": 50, "size=20": 50}
+    [regression] = [x for name, _, x in traces if name == "regression"]
+    assert regression == [35]
+    index = [t[0] for t in traces].index("size=20")
+    points = browser.find_elements(By.CSS_SELECTOR, ".scatterlayer .trace")[index].find_elements(
+        By.CSS_SELECTOR, "path.point")
+    assert len(points) == 50
+    ActionChains(browser).move_to_element(points[10]).perform()
+    WebDriverWait(browser, 10).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, ".hoverlayer .hovertext"))
+    hover = browser.find_element(By.CSS_SELECTOR, ".hoverlayer").text
+    assert site.commits[10][:10] in hover and "Change 10" in hover
+    latest = browser.find_element(By.CSS_SELECTOR, "table.latest").text
+    assert "size=20" in latest and "regression" in latest
+    assert severe(browser) == [] and only_files(browser)
+    shot(browser, tmp_path, "benchmark.png")
+    ActionChains(browser).click().perform()  # no origin remote: the click opens our commit page
+    WebDriverWait(browser, 10).until(lambda b: "commit.html#" in b.current_url)
+    assert browser.current_url.endswith("commit.html#" + site.commits[10])
+
+
+def test_commit_page_shows_every_benchmark_against_the_parent(site, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get((site.html / "ttsbench" / "commit.html").as_uri() + "#" + site.commits[35])
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#commit-table tbody tr"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#commit-table tbody tr")
+    assert len(rows) == 4
+    assert REGRESSED in rows[0].text and "size=20" in rows[0].text and "regression" in rows[0].text
+    assert "Change 35" in browser.find_element(By.ID, "commit-head").text
+    assert severe(browser) == [] and only_files(browser)
+    browser.get((site.html / "ttsbench" / "compare.html").as_uri())
+    assert "Comparison" in browser.page_source and severe(browser) == []

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from history_fixtures import CONF, make_repo, write_history  # noqa: E402
 from shared_data import blas_results, missing_reason  # noqa: E402 -- tools/shared_data.py
+from timing import run_timed  # noqa: E402 -- tools/timing.py
 
 BLAS_RESULTS = blas_results()
 TTSBENCH = [sys.executable, "-m", "ttsbench"]
@@ -38,14 +37,7 @@ TTSBENCH = [sys.executable, "-m", "ttsbench"]
 
 def timed(command: list[str], cwd: Path) -> str:
     """Wall-clock and CPU (user + system) seconds of one run: the box is shared, CPU is steadier."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {done.stderr.strip()[-400:]}")
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    _, wall, cpu = run_timed(command, cwd)
     return f"{wall:.1f} s ({cpu:.1f} s CPU)"
 
 

@@ -11,11 +11,10 @@ no decision within --max-runs.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from ttsbench.cli import _options
 from ttsbench.errors import EXIT_OK, EXIT_REGRESSION, TtsbenchError
-
-MAX_RUNS = 40  # ttsbench.track.bisect.DEFAULT_MAX_RUNS, not imported: that pulls in scipy
+from ttsbench.track.config import DEFAULT_MAX_RUNS as MAX_RUNS
 
 
 def _probability(text: str) -> float:
@@ -37,34 +36,35 @@ def _positive(text: str) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("good", metavar="GOOD", help="a commit known to be fast (any git revision)")
     parser.add_argument("bad", metavar="BAD", help="a later commit known to be slow")
-    parser.add_argument("--bench", "-b", required=True, metavar="REGEX",
-                        help="asv benchmark regex; the series that regressed most is followed")
+    _options.add_bench_option(
+        parser, required=True, help="asv benchmark regex; the series that regressed most is followed")
     parser.add_argument("--machine", "-m", help="asv machine name (default: this host's entry)")
     parser.add_argument("--alpha", type=_probability,
                         help="significance level of each test (default: [tool.ttsbench] alpha)")
     parser.add_argument("--max-runs", type=_positive, default=MAX_RUNS,
                         help="most benchmark runs in all (default: %(default)s)")
-    parser.add_argument("--config", default="asv.conf.json", type=Path,
-                        help="asv configuration file (default: %(default)s)")
+    _options.add_config_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from ttsbench.track import bisect as bisecting
-    from ttsbench.track.config import load_config
+    from ttsbench.track import gitrepo
+    from ttsbench.track.bisect_asv import AsvMeasurements
 
     if not args.config.is_file():
         raise TtsbenchError(f"no asv configuration at {args.config}; run from the project or pass --config")
-    settings = load_config(args.config.resolve().parent)
+    settings = _options.tracker_config(args, "bisect")
     alpha = args.alpha if args.alpha is not None else settings.alpha
     max_runs = args.max_runs
-    regex = bisecting.bench_regex(args.bench)
-    commits = bisecting.commits_between(args.config.resolve().parent, args.good, args.bad)
+    regex = _options.bench_pattern(args).pattern
+    repo = gitrepo.require_repo(args.config.resolve().parent)
+    commits = gitrepo.commits_between(repo, args.good, args.bad)
     print(
         f"bisect: {len(commits) - 1} commits after GOOD {commits[0][:10]} up to BAD "
         f"{commits[-1][:10]}, --bench {regex!r}, alpha {alpha:g}, at most {max_runs} runs",
         flush=True,
     )
-    source = bisecting.AsvMeasurements(args.config, regex, args.machine, commits)
+    source = AsvMeasurements(args.config, regex, args.machine, commits)
     report = bisecting.bisect(
         commits, source, alpha=alpha, noise_floor=settings.noise_floor,
         margin=settings.severity["medium"], thresholds=settings.severity, max_runs=max_runs,

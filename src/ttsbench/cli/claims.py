@@ -17,7 +17,10 @@ import json
 import math
 import sys
 
-from ttsbench.errors import EXIT_OK, EXIT_REGRESSION, EXIT_USAGE
+from ttsbench.cli import _options
+from ttsbench.errors import EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, TtsbenchError
+
+CLAIM_TEXT_KEYS = ("name", "benchmark", "params")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,11 +29,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("head", metavar="HEAD", nargs="?",
                         help="the commit that makes the claims; omit it when every claim is "
                         "inside one commit (A/B or bound), which is then BASE")
-    parser.add_argument("--results", default=".asv/results", help="asv results dir (default: %(default)s)")
-    parser.add_argument("--machine", help="use only this machine's results")
-    parser.add_argument("--env", help="use only this environment")
+    _options.add_results_options(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: %(default)s)")
-    parser.add_argument("--config", help="pyproject.toml holding [tool.ttsbench] (default: the nearest one)")
+
+
+def check_claims_file(path) -> None:
+    """One line and exit 2 for a claims file of the wrong shape (before its claims are read)."""
+    import tomllib
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TtsbenchError(f"cannot read claims file {path}: {exc}; it must be UTF-8 TOML") from None
+    tables = data.get("claim", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise TtsbenchError(f"{path}: claim must be [[claim]] tables; see fixtures/claims.example.toml")
+    for index, table in enumerate(tables, start=1):
+        for key in CLAIM_TEXT_KEYS:
+            if key in table and not isinstance(table[key], str):
+                raise TtsbenchError(f"{path}: claim {index}: {key} = {table[key]!r} must be a string")
+        change = table.get("change")
+        if isinstance(change, list) and not all(isinstance(b, (str, int, float)) for b in change):
+            raise TtsbenchError(f"{path}: claim {index}: change bounds must be strings or numbers")
+    for key, low, high in (("alpha", 0.0, 1.0), ("min_effect", 0.0, 1.0)):
+        value = data.get(key)
+        if value is None:
+            continue
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value < high
+        if not ok or (key == "alpha" and value == 0):
+            raise TtsbenchError(f"{path}: {key} = {value!r} must be a number in [{low:g}, {high:g}) (alpha above 0)")
 
 
 def _number(value: float, unit: str) -> str:
@@ -83,14 +112,13 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
 
     from ttsbench.cli.compare import load_pair
-    from ttsbench.errors import TtsbenchError
     from ttsbench.track.abclaims import A_LABEL, B_LABEL, ab_frame, bound_checks
     from ttsbench.track.claims import check_claims, load_claims, verdicts
     from ttsbench.track.compare import compare_commits
-    from ttsbench.track.config import load_config
     from ttsbench.track.recommend import claim_recommendations
 
-    config = load_config(args.config)
+    config = _options.tracker_config(args, "claims")
+    check_claims_file(args.claims)
     claims, settings = load_claims(args.claims)
     args.alpha = settings.get("alpha", config.alpha)
     across = [c for c in claims if c.ab is None and c.below is None]

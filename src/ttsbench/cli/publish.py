@@ -1,11 +1,10 @@
-"""Publish asv's site plus the tracker's pages: regressions dashboard, history plots, feed.
+"""Publish asv's site plus the tracker's: dashboard, interactive graphs, commit page, feed.
 
-Runs `asv publish`, then adds under <html_dir>/ttsbench/ (linked from asv's index): a dashboard
-of open and fixed regressions by severity (commit range, author, date, subject, ratio with CI,
-p-value, links to asv's graph and to the forge), one page per benchmark with its history plot
-(median, CI band, changes marked), a comparison page with --compare, CSV and JSON exports and an
-Atom feed of regressions. The site is built in a temporary directory and swapped in atomically;
-files whose data did not change are reused from the previous build.
+Runs `asv publish`, then adds under <html_dir>/ttsbench/ (linked from asv's index and linking
+back): a dashboard of open and fixed regressions by severity with a filter over benchmark names,
+one page per benchmark with an interactive graph per machine/env (absolute values, CI band,
+changes marked, hover with the commit), a commit page, a comparison page with --compare, CSV and
+JSON exports and an Atom feed. Works offline from file://. See docs/site.md.
 
 Exit codes: 0 published, 2 bad usage, no results or asv publish failed.
 """
@@ -14,15 +13,16 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 from pathlib import Path
 
 from ttsbench.errors import EXIT_OK, TtsbenchError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=Path("asv.conf.json"),
-                        help="asv configuration (default: %(default)s); gives results and html dirs")
-    parser.add_argument("--results", type=Path, metavar="DIR", help="results dir (default: asv's)")
+    from ttsbench.cli._options import add_results_options
+
+    add_results_options(parser)
     parser.add_argument("--html-dir", type=Path, metavar="DIR", help="site dir (default: asv's html_dir)")
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "HEAD"),
                         help="also publish a comparison page of HEAD against BASE")
@@ -32,70 +32,81 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="history cache directory (default: %(default)s)")
     parser.add_argument("--no-asv", action="store_true",
                         help="skip `asv publish` (a results dir without its repository)")
+    parser.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
+                        help="how long to wait for another publish into the same html dir "
+                             "(default: %(default)s)")
 
 
 def _asv_settings(args) -> tuple[str, Path, Path]:
     """Project name, results dir and html dir from asv.conf.json and the options."""
-    project = "benchmarks"
-    results, html = args.results, args.html_dir
-    if args.config.is_file():
-        from asv.config import Config
-        from asv.util import UserError
+    from ttsbench.cli._options import asv_conf
 
-        try:
-            conf = Config.load(str(args.config))
-        except (UserError, ValueError, OSError) as exc:
-            raise TtsbenchError(f"cannot read {args.config}: {exc}; fix it or pass --config") from None
-        # asv reads its paths relative to the directory it runs in: the configuration's.
-        project = conf.project
-        results = results or args.config.parent / conf.results_dir
-        html = html or args.config.parent / conf.html_dir
-    elif not args.no_asv:
-        raise TtsbenchError(
-            f"no asv configuration at {args.config}; pass --config, or --no-asv with --results "
-            "and --html-dir"
-        )
-    if results is None or html is None:
-        raise TtsbenchError("without asv.conf.json, pass both --results and --html-dir")
-    return project, results, html
+    conf = asv_conf(args, required=not args.no_asv)
+    results = args.results
+    if conf is None:
+        html = args.html_dir
+        if results is None or html is None:
+            raise TtsbenchError(f"no asv configuration at {args.config}; pass --config, or --no-asv "
+                                "with both --results and --html-dir")
+        return "benchmarks", Path(results), Path(html)
+    # asv reads its paths relative to the directory it runs in: the configuration's.
+    folder = Path(args.config).parent
+    return (conf.project, Path(results or folder / conf.results_dir),
+            Path(args.html_dir or folder / conf.html_dir))
 
 
 def run(args: argparse.Namespace) -> int:
-    from ttsbench.site.publish import SiteData, publish
-    from ttsbench.site.pages import change_row
-    from ttsbench.track import history
-    from ttsbench.track.config import load_config
-    from ttsbench.track.loader import find_repository, load_results, resolve_commit
+    from ttsbench.site.publish import publish
 
     started = time.perf_counter()
     project, results, html_dir = _asv_settings(args)
-    repo = args.repo if find_repository(args.repo) else None
-    config = load_config()
-    frame = load_results(results, repo=repo)
-    found = history.analyse(history.build_series(frame), config, args.cache)
-    metadata = history.commit_metadata(repo, [c.commit for c in found.changes])
-    changes = history.with_metadata(found.changes, metadata)
-    remote = history.remote_url(repo)
-    rows = [change_row(c, remote) for c in changes]
-    order = frame.drop_duplicates("commit").set_index("commit")["order"].to_dict()
+    site, stats, timings = publish(
+        lambda snapshot: _site_data(args, project, results, snapshot), results, html_dir,
+        asv_config=None if args.no_asv else args.config, wait=args.wait,
+    )
+    print(
+        f"published {html_dir}/ttsbench/index.html: {len(site.rows)} changes in "
+        f"{len(site.history.series)} series; {stats.rendered} files written "
+        f"({stats.bytes_written / 1e6:.1f} MB), {stats.reused} reused; load+history {timings.load:.2f} s, "
+        f"asv publish {timings.asv:.2f} s, site {timings.site:.2f} s, total {time.perf_counter() - started:.2f} s"
+    )
+    return EXIT_OK
 
+
+def _site_data(args, project: str, results: Path, snapshot: Path):
+    """Everything the site shows, from ``snapshot``, the copy of ``results`` taken for it."""
+    from ttsbench.cli._options import tracker_config
+    from ttsbench.site.build import SiteData
+    from ttsbench.site.pages import change_row
+    from ttsbench.track import gitrepo, history
+    from ttsbench.track.loader import load_results, resolve_commit
+
+    repo = gitrepo.open_repo(args.repo)
+    config = tracker_config(args, "publish")
+    with warnings.catch_warnings(record=True) as caught:  # the loader's TrackerWarnings
+        warnings.simplefilter("always")
+        frame = load_results(snapshot, machine=args.machine, env=args.env, repo=repo)
+    for warning in caught:  # named by the results dir, not by the snapshot publish reads
+        warnings.warn(str(warning.message).replace(str(snapshot), str(results)), warning.category)
+    found = history.analyse(history.build_series(frame), config, args.cache)
+    commits = frame.drop_duplicates("commit")
+    info = {c: {"date": d.isoformat()} for c, d in zip(commits["commit"], commits["date"])}
+    info.update(gitrepo.commit_metadata(repo, info))
+    changes = history.with_metadata(found.changes, info)
+    remote = gitrepo.remote_url(repo)
     comparison = None
     if args.compare:
         from ttsbench.track.compare import compare_commits
 
-        commits = frame["commit"].unique()
-        base, head = (resolve_commit(rev, commits, repo=repo) for rev in args.compare)
+        base, head = (resolve_commit(rev, commits["commit"], repo=repo) for rev in args.compare)
         compared = [r.as_dict() for r in compare_commits(frame, base, head, config=config)]
         kinds: dict[str, int] = {}
         for row in compared:
             kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
         comparison = {"base": base, "head": head, "rows": compared, "counts": sorted(kinds.items())}
-
-    site = SiteData(project=project, history=history.History(found.series, changes), rows=rows,
-                    order=order, comparison=comparison)
-    stats = publish(site, html_dir, asv_config=None if args.no_asv else args.config)
-    print(
-        f"published {html_dir}/ttsbench/index.html: {len(rows)} changes in {len(found.series)} series; "
-        f"{stats.rendered} files rendered, {stats.reused} reused, {time.perf_counter() - started:.1f} s"
+    return SiteData(
+        project=project, history=history.History(found.series, changes),
+        rows=[change_row(c, remote) for c in changes],
+        order=commits.set_index("commit")["order"].to_dict(), commits=info, remote=remote,
+        comparison=comparison,
     )
-    return EXIT_OK

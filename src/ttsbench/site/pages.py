@@ -7,11 +7,12 @@ graph of a series is ``../index.html#<benchmark>?machine=..&p-<param>=..`` (asv'
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import re
 from urllib.parse import quote
 
 import jinja2
+import markupsafe
 
 from ttsbench.track.history import HistoryChange
 
@@ -54,6 +55,7 @@ def forge_range(remote: str | None, change: HistoryChange) -> str | None:
 def change_row(change: HistoryChange, remote: str | None) -> dict:
     """Everything a table row, an export or a feed entry shows about one change."""
     row = change.row()
+    row["detection"] = getattr(change, "status", None) or ""  # e.g. "tentative" (history's label)
     row["status"] = "fixed" if change.fixed_by else ("open" if change.kind == "regression" else "")
     row["page"] = benchmark_page(change.benchmark)
     row["asv_graph"] = asv_graph_link(change)
@@ -61,13 +63,10 @@ def change_row(change: HistoryChange, remote: str | None) -> dict:
     return row
 
 
-@dataclasses.dataclass(frozen=True)
-class Plot:
-    image: str
-    machine: str
-    env: str
-    series: int
-    commits: int
+def script_json(data) -> markupsafe.Markup:
+    """JSON to embed in ``<script type="application/json">`` (no ``</script>`` can close it)."""
+    text = json.dumps(data, separators=(",", ":"), default=str)
+    return markupsafe.Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def dashboard_context(rows: list[dict], benchmarks: list[str], counts: dict) -> dict:

@@ -24,64 +24,35 @@ back to back, the next block in reverse order (A B, then B A) so that drift canc
    ``ttsbench compare`` reports one (:func:`ttsbench.track.stats.compare_samples`): ratio of
    medians with its bootstrap confidence interval, p-value, and the severity of that ratio.
 
-Every run goes through a :class:`Measurements` source; :class:`AsvMeasurements` builds and runs
-commits with asv's own API, so the samples land in the asv results (the history) as those of
-``asv run --append-samples`` do.
+Every run goes through a :class:`~ttsbench.track.bisect_runs.Measurements` source;
+:class:`~ttsbench.track.bisect_asv.AsvMeasurements` builds and runs commits with asv's own API, so
+the samples land in the asv results (the history) as those of ``asv run --append-samples`` do.
+The git range comes from :func:`ttsbench.track.gitrepo.commits_between`; defaults from
+:class:`ttsbench.track.config.TrackerConfig`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import logging
 import math
-import re
-from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable
 
 from ttsbench.errors import TtsbenchError
-from ttsbench.track.config import DEFAULT_SEVERITY
+from ttsbench.track.bisect_runs import (
+    Block,
+    Measurements,
+    Observed,
+    RunBudgetExhausted,
+    Runs,
+    SeriesKey,
+)
+from ttsbench.track.config import DEFAULT_MAX_RUNS, DEFAULT_SEVERITY, TrackerConfig
 from ttsbench.track.severity import classify
 from ttsbench.track.stats import Comparison, compare_samples
 
 # Most blocks of one comparison while it stays undecided (Pinpoint adds attempts the same way).
 MAX_BLOCKS = 4
-DEFAULT_MAX_RUNS = 40
-
-
-@dataclasses.dataclass(frozen=True)
-class SeriesKey:
-    """One benchmark result series: benchmark name, parameter combination, asv environment."""
-
-    benchmark: str
-    param_key: str
-    env: str
-
-    @property
-    def label(self) -> str:
-        params = f"({self.param_key})" if self.param_key else ""
-        return f"{self.benchmark}{params} [{self.env}]"
-
-
-@dataclasses.dataclass(frozen=True)
-class Observed:
-    """The samples of one run in one series, and which direction of them is better."""
-
-    samples: tuple[float, ...]
-    higher_is_better: bool
-    unit: str = ""
-
-
-class Measurements(Protocol):
-    """Where samples come from."""
-
-    def measure(self, commit: str) -> dict[SeriesKey, Observed]:
-        """Run the benchmarks once at ``commit``; the samples this run added, by series (none
-        when the commit failed to build or run)."""
-        ...
-
-
-Block = dict[str, dict[SeriesKey, Observed]]
+DEFAULTS = TrackerConfig()
 
 
 def _compare(base, head, alpha: float) -> Comparison:
@@ -121,48 +92,13 @@ class BisectReport:
     notes: list[str] = dataclasses.field(default_factory=list)
 
 
-class RunBudgetExhausted(TtsbenchError):
-    """The bisection needed more benchmark runs than ``--max-runs`` allows."""
-
-
-class _Runs:
-    """Runs blocks through the source, counts runs and enforces the budget."""
-
-    def __init__(self, source: Measurements, max_runs: int, log: Callable[[str], None]):
-        self.source, self.max_runs, self.log = source, max_runs, log
-        self.total = 0
-        self.where = ""
-
-    def block(self, labels: dict[str, str], why: str, required=(), series=None) -> Block | None:
-        """One run of each commit (``labels``' keys, in order). A commit fails when its run has
-        no samples (of ``series``, when given): an error for a ``required`` one, else None."""
-        block: Block = {}
-        for commit, label in labels.items():
-            if self.total >= self.max_runs:
-                raise RunBudgetExhausted(
-                    f"stopped after {self.total} benchmark runs (--max-runs){self.where}; "
-                    "raise --max-runs or narrow GOOD..BAD"
-                )
-            self.total += 1
-            block[commit] = self.source.measure(commit)
-            self.log(f"run {self.total:>2}: {commit[:10]} {label:<6}{why}")
-            if not block[commit] or (series is not None and series not in block[commit]):
-                if commit in required:
-                    raise TtsbenchError(
-                        f"commit {commit[:10]} failed to build or run the benchmarks it is "
-                        "compared on (an endpoint of the search); see asv's output above"
-                    )
-                return None
-        return block
-
-
 def bisect(
     commits: list[str],
     source: Measurements,
     *,
-    alpha: float = 0.05,
-    noise_floor: float = 0.02,
-    margin: float = 0.05,
+    alpha: float = DEFAULTS.alpha,
+    noise_floor: float = DEFAULTS.noise_floor,
+    margin: float = DEFAULT_SEVERITY["medium"],
     thresholds=DEFAULT_SEVERITY,
     max_runs: int = DEFAULT_MAX_RUNS,
     log: Callable[[str], None] = lambda line: None,
@@ -170,7 +106,7 @@ def bisect(
     """Find the commit of ``commits`` (oldest first: GOOD, ..., BAD) that made things worse."""
     if len(commits) < 2:
         raise TtsbenchError("GOOD..BAD holds no commit after GOOD; give a BAD that descends from GOOD")
-    runs = _Runs(source, max_runs, log)
+    runs = Runs(source, max_runs, log)
     good, bad = commits[0], commits[-1]
     found = _endpoints(runs, good, bad, alpha, noise_floor, margin)
     if isinstance(found, BisectReport):
@@ -315,150 +251,7 @@ def _culprit_report(runs, parent, culprit, series, blocks, alpha, thresholds):
     return report
 
 
-class AsvMeasurements:
-    """Builds and runs commits with asv's Python API (as ``asv find`` does), recording samples.
-
-    Each :meth:`measure` is one ``asv run COMMIT^! --bench REGEX --append-samples``: the results
-    file of the commit gains that run's samples, which are read back with
-    :func:`ttsbench.track.loader.load_results` (the new ones are the tail asv appended).
-    """
-
-    def __init__(self, config_path: Path, bench: str, machine: str | None, commits: list[str]):
-        from asv import util as asv_util
-        from asv.benchmarks import Benchmarks
-        from asv.commands.setup import Setup
-        from asv.config import Config
-        from asv.machine import Machine, MachineCollection
-        from asv.repo import get_repo
-
-        self.root = Path(config_path).resolve().parent
-        with self._in_root():
-            try:
-                self.conf = Config.load(str(config_path))
-                # Blocks return to the same commits again and again: keep all their wheels.
-                cached = getattr(self.conf, "build_cache_size", 2)
-                self.conf.build_cache_size = max(cached, len(commits))
-                if machine is not None:
-                    _known_machine(machine, MachineCollection)
-                self.machine = Machine.load(machine_name=machine, interactive=True, use_defaults=True)
-                self.machine.save(self.conf.results_dir)
-                self.repo = get_repo(self.conf)
-                self.environments = [
-                    env for env in Setup.run(self.conf, parallel=1) if env.can_install_project()
-                ]
-                self.benchmarks = Benchmarks.discover(
-                    self.conf, self.repo, self.environments, [commits[-1], commits[0]], regex=bench
-                )
-            except asv_util.UserError as exc:
-                raise TtsbenchError(f"asv: {str(exc).strip().splitlines()[0]}") from None
-            if not self.benchmarks:
-                raise TtsbenchError(
-                    f"no benchmark matches --bench {bench!r} in {self.conf.benchmark_dir}; "
-                    "check the regex against the names `asv check` lists"
-                )
-            self.benchmarks.save()
-        self.results_dir = (self.root / self.conf.results_dir).resolve()
-        self.names = set(self.benchmarks.keys())
-        self.seen = self._history()
-
-    def _in_root(self):
-        return contextlib.chdir(self.root)
-
-    def _history(self) -> dict[str, dict[SeriesKey, Observed]]:
-        """The samples the results hold for the selected benchmarks, by commit and series."""
-        from ttsbench.track.loader import load_results
-
-        try:
-            frame = load_results(self.results_dir, machine=self.machine.machine)
-        except TtsbenchError:
-            return {}  # no results yet
-        rows = frame[frame["benchmark"].isin(self.names) & (frame["status"] == "ok")]
-        history: dict[str, dict[SeriesKey, Observed]] = {}
-        for row in rows.itertuples():
-            if row.samples:
-                key = SeriesKey(row.benchmark, row.param_key, row.env)
-                observed = Observed(tuple(row.samples), bool(row.higher_is_better), row.unit)
-                history.setdefault(row.commit, {})[key] = observed
-        return history
-
-    def measure(self, commit: str) -> dict[SeriesKey, Observed]:
-        from asv import util as asv_util
-        from asv.console import log as asv_log
-        from asv.results import Results
-        from asv.runner import run_benchmarks, skip_benchmarks
-
-        with self._in_root():
-            for env in self.environments:
-                params = dict(self.machine.__dict__, python=env.python, **env.requirements)
-                result = Results(
-                    params, env.requirements, commit, self.repo.get_date(commit),
-                    env.python, env.name, env.env_vars,
-                )
-                result.load_data(self.conf.results_dir)
-                # A failed build would dump pip's whole log and traceback; the bisection
-                # reports the commit as skipped in one line instead.
-                with asv_log.set_level(logging.CRITICAL):
-                    try:
-                        env.install_project(self.conf, self.repo, commit)
-                        built = True
-                    except asv_util.ProcessError:
-                        skip_benchmarks(self.benchmarks, env, results=result)
-                        built = False
-                if built:
-                    run_benchmarks(
-                        self.benchmarks, env, results=result,
-                        record_samples=True, append_samples=True,
-                    )
-                result.save(self.conf.results_dir)
-        before, self.seen = self.seen.get(commit, {}), self._history()
-        added = {}
-        for key, now in self.seen.get(commit, {}).items():
-            old = before.get(key)
-            kept = len(old.samples) if old and now.samples[: len(old.samples)] == old.samples else 0
-            if len(now.samples) - kept >= 2:
-                added[key] = dataclasses.replace(now, samples=now.samples[kept:])
-        return added
-
-
-def _known_machine(machine: str, collection) -> None:
-    from asv import util as asv_util
-
-    try:
-        collection.load(machine)
-    except asv_util.UserError:
-        raise TtsbenchError(
-            f"asv knows no machine {machine!r} (~/.asv-machine.json); "
-            f"run `asv machine --machine {machine} --yes` first or drop --machine"
-        ) from None
-
-
-def commits_between(repo_path: Path, good: str, bad: str) -> list[str]:
-    """GOOD then every commit on the ancestry path GOOD..BAD, oldest first (full hashes)."""
-    import git
-
-    try:
-        repo = git.Repo(repo_path, search_parent_directories=True)
-    except (git.GitError, OSError) as exc:
-        raise TtsbenchError(f"no git repository at {repo_path} ({exc}); run from the project") from None
-    resolved = []
-    for name, rev in (("GOOD", good), ("BAD", bad)):
-        try:
-            resolved.append(repo.commit(rev).hexsha)
-        except (git.GitError, ValueError, IndexError):
-            raise TtsbenchError(f"{name} {rev!r} is not a commit of {repo.working_dir}") from None
-    good_hash, bad_hash = resolved
-    if not repo.is_ancestor(good_hash, bad_hash):
-        raise TtsbenchError(
-            f"GOOD {good} is not an ancestor of BAD {bad}; give GOOD older than BAD on one line"
-        )
-    path = repo.git.rev_list("--ancestry-path", "--reverse", f"{good_hash}..{bad_hash}").split()
-    return [good_hash, *path]
-
-
-def bench_regex(text: str) -> str:
-    """``text`` when it compiles as a regular expression, else a one-line error."""
-    try:
-        re.compile(text)
-    except re.error as exc:
-        raise TtsbenchError(f"--bench {text!r} is not a regular expression: {exc}") from None
-    return text
+__all__ = [
+    "BisectReport", "DEFAULT_MAX_RUNS", "Measurements", "Observed", "RunBudgetExhausted",
+    "SeriesKey", "bisect", "regression_size",
+]

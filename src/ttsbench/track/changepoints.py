@@ -28,7 +28,7 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
+from statistics import NormalDist
 
 WINDOW_BEFORE = 30
 WINDOW_AFTER = 10
@@ -37,8 +37,9 @@ SEGMENT = 50
 SAMPLE_COMMITS = 10
 THRESHOLD = 3.25
 NOISE_FLOOR = 0.002
-MEDIAN_SE = math.sqrt(math.pi / 2)
-Z99 = stats.norm.ppf(0.995)
+HUBER_K = 1.5
+HUBER_STEPS = 3
+Z99 = NormalDist().inv_cdf(0.995)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +54,14 @@ class Change:
     ci_high: float
     p_value: float
     z: float
+
+
+@dataclasses.dataclass(frozen=True)
+class _Noise:
+    """The series' noise: ``scale`` of one commit (Huber's scale), ``se`` of one commit's level."""
+
+    scale: float
+    se: float
 
 
 def detect_changes(
@@ -79,11 +88,12 @@ def detect_changes(
     if n < 2 * MIN_SIZE:
         return []
     sigma = _noise(y, _subset(ci_low, keep), _subset(ci_high, keep))
-    raw = None if samples is None else [_log_samples(samples[i]) for i in keep]
+    noise = _Noise(scale=sigma, se=sigma * _level_se(y, sigma))
+    raw = None if samples is None else [samples[i] for i in keep]  # logged when tested
 
-    candidates = _scan(y, sigma, threshold)
-    candidates = _locate(y, candidates)
-    changes = _confirm(y, sigma, raw, candidates, alpha, threshold, min_change)
+    candidates = _scan(y, noise, threshold)
+    candidates = _locate(y, noise.scale, candidates)
+    changes = _confirm(y, noise, raw, candidates, alpha, threshold, min_change)
     return [dataclasses.replace(change, index=int(keep[change.index])) for change in changes]
 
 
@@ -112,35 +122,61 @@ def _noise(y: np.ndarray, ci_low, ci_high) -> float:
     return max(float(sigma), NOISE_FLOOR)
 
 
-def _window_medians(y: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """Median of ``y[start:stop]`` for each pair, vectorised (empty windows give NaN)."""
+def _level_se(y: np.ndarray, sigma: float) -> float:
+    """Standard error of a one-commit Huber level in units of ``sigma`` (sandwich estimate).
+
+    About 1 on Gaussian noise; larger on heavy-tailed noise, where clipped residuals still
+    carry more spread than ``sigma`` says. Commit-to-commit differences stand in for residuals.
+    """
+    diffs = np.diff(y)
+    r = (diffs - np.median(diffs)) / (sigma * math.sqrt(2))
+    inside = np.mean(np.abs(r) <= HUBER_K)
+    if r.size == 0 or inside == 0:
+        return 1.0
+    return max(1.0, float(np.sqrt(np.mean(np.clip(r, -HUBER_K, HUBER_K) ** 2)) / inside))
+
+
+def _window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma: float) -> np.ndarray:
+    """Robust level of ``y[start:stop]`` for each pair, vectorised (empty windows give NaN).
+
+    Huber's M-estimate with the series' noise as its scale, iterated from the median: as
+    efficient as a mean on Gaussian noise (so 3 commits at a new level carry nearly the weight
+    of 3 means), while one disturbed run moves it by at most ``HUBER_K`` sigma / n.
+    """
     lengths = stops - starts
     width = max(int(lengths.max(initial=0)), 1)
     index = starts[:, None] + np.arange(width)[None, :]
     inside = index < stops[:, None]
-    windows = np.where(inside, y[np.minimum(index, y.size - 1)], np.nan)
+    windows = np.where(inside, y[np.minimum(index, y.size - 1)], np.inf)
     windows.sort(axis=1)
     rows = np.arange(len(starts))
+    count = np.maximum(lengths, 1)
     low = np.clip((lengths - 1) // 2, 0, width - 1)
     high = np.clip(lengths // 2, 0, width - 1)
-    with np.errstate(invalid="ignore"):
-        return np.where(lengths > 0, (windows[rows, low] + windows[rows, high]) / 2, np.nan)
+    level = (windows[rows, low] + windows[rows, high]) / 2
+    inside = np.isfinite(windows)
+    windows = np.where(inside, windows, 0.0)
+    bound = HUBER_K * sigma
+    for _ in range(HUBER_STEPS):
+        residual = np.clip(windows - level[:, None], -bound, bound)
+        level = level + np.where(inside, residual, 0.0).sum(axis=1) / count
+    return np.where(lengths > 0, level, np.nan)
 
 
-def _z_scores(y, sigma, split, starts, stops):
-    before = _window_medians(y, starts, split)
-    after = _window_medians(y, split, stops)
+def _z_scores(y, noise, split, starts, stops):
+    before = _window_levels(y, starts, split, noise.scale)
+    after = _window_levels(y, split, stops, noise.scale)
     n_before, n_after = split - starts, stops - split
-    se = sigma * MEDIAN_SE * np.sqrt(1 / np.maximum(n_before, 1) + 1 / np.maximum(n_after, 1))
+    se = noise.se * np.sqrt(1 / np.maximum(n_before, 1) + 1 / np.maximum(n_after, 1))
     return (after - before) / se, before, after
 
 
-def _scan(y: np.ndarray, sigma: float, threshold: float) -> list[int]:
+def _scan(y: np.ndarray, noise: _Noise, threshold: float) -> list[int]:
     """Splits whose windowed z-score peaks above the threshold, strongest first."""
     n = y.size
     split = np.arange(MIN_SIZE, n - MIN_SIZE + 1)
     z, _, _ = _z_scores(
-        y, sigma, split, np.maximum(split - WINDOW_BEFORE, 0), np.minimum(split + WINDOW_AFTER, n)
+        y, noise, split, np.maximum(split - WINDOW_BEFORE, 0), np.minimum(split + WINDOW_AFTER, n)
     )
     strength = np.abs(z)
     above = strength >= threshold
@@ -155,37 +191,46 @@ def _scan(y: np.ndarray, sigma: float, threshold: float) -> list[int]:
     return [int(split[p]) for p in peaks]
 
 
-def _locate(y: np.ndarray, candidates: list[int]) -> list[int]:
-    """Move each candidate to the best two-level split near it (first commit at the new level)."""
+def _locate(y: np.ndarray, sigma: float, candidates: list[int]) -> list[int]:
+    """Move each candidate to the best two-level split near it (first commit at the new level).
+
+    The fit minimises Huber's loss (scale: the series' noise) of two constant levels. The scan's
+    peak can sit up to half a before-window after the true step (the before-window's level
+    moves slowly as new-level commits enter it), so the fit looks that far back.
+    """
     located: set[int] = set()
     n = y.size
     for split in candidates:
         neighbours = sorted(located)
         left = max([c for c in neighbours if c <= split - MIN_SIZE] + [max(split - WINDOW_BEFORE, 0)])
         right = min([c for c in neighbours if c >= split + MIN_SIZE] + [min(split + WINDOW_AFTER, n)])
-        # The windowed medians plateau for up to half a before-window after the true step.
         tries = np.arange(max(left + MIN_SIZE, split - WINDOW_BEFORE // 2),
                           min(right - MIN_SIZE, split + WINDOW_AFTER // 2) + 1)
         if tries.size == 0:
             continue
+        lefts, rights = np.full(tries.size, left), np.full(tries.size, right)
+        old = _window_levels(y, lefts, tries, sigma)
+        new = _window_levels(y, tries, rights, sigma)
         segment = y[left:right]
-        costs = [
-            np.abs(segment[: t - left] - np.median(segment[: t - left])).sum()
-            + np.abs(segment[t - left:] - np.median(segment[t - left:])).sum()
-            for t in tries
-        ]
+        level = np.where(np.arange(left, right)[None, :] < tries[:, None], old[:, None], new[:, None])
+        costs = _huber_loss((segment[None, :] - level) / sigma).sum(axis=1)
         best = int(tries[int(np.argmin(costs))])
         if all(abs(best - other) >= MIN_SIZE for other in located):
             located.add(best)
     return sorted(located)
 
 
-def _confirm(y, sigma, raw, splits, alpha, threshold, min_change) -> list[Change]:
+def _huber_loss(r: np.ndarray) -> np.ndarray:
+    a = np.abs(r)
+    return np.where(a <= HUBER_K, 0.5 * r * r, HUBER_K * (a - 0.5 * HUBER_K))
+
+
+def _confirm(y, noise, raw, splits, alpha, threshold, min_change) -> list[Change]:
     """Drop the weakest failing candidate until every split passes its segment test."""
     splits = list(splits)
     while splits:
-        splits = _strong_enough(y, sigma, splits, threshold)
-        tests = [_segment_test(y, sigma, raw, splits, i, alpha) for i in range(len(splits))]
+        splits = _strong_enough(y, noise, splits, threshold)
+        tests = [_segment_test(y, noise, raw, splits, i, alpha) for i in range(len(splits))]
         failing = [
             (abs(t.z), i) for i, t in enumerate(tests)
             if t.p_value >= alpha or abs(math.log(t.ratio)) < math.log1p(min_change)
@@ -196,12 +241,12 @@ def _confirm(y, sigma, raw, splits, alpha, threshold, min_change) -> list[Change
     return []
 
 
-def _strong_enough(y, sigma, splits, threshold) -> list[int]:
+def _strong_enough(y, noise, splits, threshold) -> list[int]:
     """The z-score part of the confirmation, vectorised: cheap, so it runs first."""
     splits = list(splits)
     while splits:
         split, starts, stops = _segments(splits, y.size)
-        strength = np.abs(_z_scores(y, sigma, split, starts, stops)[0])
+        strength = np.abs(_z_scores(y, noise, split, starts, stops)[0])
         if (strength >= threshold).all():
             break
         splits.pop(int(np.argmin(strength)))
@@ -216,18 +261,22 @@ def _segments(splits, n):
     return split, np.maximum(previous, split - SEGMENT), np.minimum(following, split + SEGMENT)
 
 
-def _segment_test(y, sigma, raw, splits, i, alpha) -> Change:
+def _segment_test(y, noise, raw, splits, i, alpha) -> Change:
     split, starts, stops = (a[i:i + 1] for a in _segments(splits, y.size))
-    z, before, after = _z_scores(y, sigma, split, starts, stops)
+    z = _z_scores(y, noise, split, starts, stops)[0]
     split, start, stop = int(split[0]), int(starts[0]), int(stops[0])
+    # Reported levels are the segments' medians: they do not depend on the estimated noise.
+    before, after = np.median(y[start:split]), np.median(y[split:stop])
     old, new = _segment_data(y, raw, start, split, stop)
+    from scipy import stats  # only where a candidate is tested: importing it costs a second
+
     p_value = float(stats.mannwhitneyu(new, old, alternative="two-sided").pvalue)
     shift_low, shift_high = _hodges_lehmann_interval(old, new, alpha)
     return Change(
         index=split,
-        before=float(np.exp(before[0])),
-        after=float(np.exp(after[0])),
-        ratio=float(np.exp(after[0] - before[0])),
+        before=float(np.exp(before)),
+        after=float(np.exp(after)),
+        ratio=float(np.exp(after - before)),
         ci_low=float(np.exp(shift_low)),
         ci_high=float(np.exp(shift_high)),
         p_value=p_value,
@@ -238,8 +287,8 @@ def _segment_test(y, sigma, raw, splits, i, alpha) -> Change:
 def _segment_data(y, raw, start, split, stop) -> tuple[np.ndarray, np.ndarray]:
     """Raw samples of the commits nearest the split when stored on both sides, else the values."""
     if raw is not None:
-        old = [s for s in raw[max(start, split - SAMPLE_COMMITS):split] if s is not None]
-        new = [s for s in raw[split:min(stop, split + SAMPLE_COMMITS)] if s is not None]
+        old = [s for s in map(_log_samples, raw[max(start, split - SAMPLE_COMMITS):split]) if s is not None]
+        new = [s for s in map(_log_samples, raw[split:min(stop, split + SAMPLE_COMMITS)]) if s is not None]
         if len(old) >= MIN_SIZE and len(new) >= MIN_SIZE:
             return np.concatenate(old), np.concatenate(new)
     return y[start:split], y[split:stop]
@@ -250,7 +299,7 @@ def _hodges_lehmann_interval(old: np.ndarray, new: np.ndarray, alpha: float) -> 
     differences = np.sort((new[:, None] - old[None, :]).ravel())
     m, k = new.size, old.size
     spread = math.sqrt(m * k * (m + k + 1) / 12)
-    rank = int(math.floor(m * k / 2 - stats.norm.ppf(1 - alpha / 2) * spread))
+    rank = int(math.floor(m * k / 2 - NormalDist().inv_cdf(1 - alpha / 2) * spread))
     rank = min(max(rank, 0), differences.size - 1)
     return float(differences[rank]), float(differences[differences.size - 1 - rank])
 

@@ -30,7 +30,9 @@ import tomllib
 from ttsbench.errors import TtsbenchError
 
 SEVERITY_NAMES = ("low", "medium", "high", "critical")
+# Choices and limits the CLI shows before it imports scipy (one home; the library imports them).
 OUTLIER_RULES = ("iqr", "z", "modified_z")  # ttsbench.track.stats.remove_outliers' rules
+DEFAULT_MAX_RUNS = 40  # most benchmark runs of one ``ttsbench bisect``
 DEFAULT_SEVERITY = MappingProxyType({"low": 0.0, "medium": 0.05, "high": 0.15, "critical": 0.30})
 
 

@@ -1,84 +1,36 @@
-"""Every change in every stored series (machine x env x benchmark x params), with a cache.
+"""Every change in every stored series (machine x env x benchmark x params), labelled.
 
-:func:`build_series` turns the loader's tidy frame into one :class:`Series` per machine, env,
-benchmark and parameter combination (results of the benchmark's latest version only, in commit
-order). :func:`analyse` runs :func:`ttsbench.track.changepoints.detect_changes` on each, then
-labels every change (regression or improvement, severity) and links a regression to the later
-change that brought the level back (``fixed_by``).
-
-Cache: ``<cache_dir>/history.json`` maps each series to a digest of its content and the changes
-found. An unchanged series is not analysed again; a series that only gained commits at its end is
-re-analysed over its last ``REANALYSE`` commits only (the detector looks at most
-``WINDOW_BEFORE + SEGMENT`` commits away from a change), keeping the changes found before.
+:func:`build_series` turns the loader's tidy frame into :class:`~ttsbench.track.series.Series`
+(:mod:`ttsbench.track.history_load` builds them from the cached results table instead).
+:func:`analyse` runs :func:`ttsbench.track.changepoints.detect_changes` on each (through the
+cache of :mod:`ttsbench.track.analysis_cache`), then labels every change: regression or
+improvement, severity, the later change that brought the level back (``fixed_by``), how many
+commits sit at its new level, and ``status``: ``tentative`` while fewer than
+``CONFIRMING_COMMITS`` commits do (the next commits or ``ttsbench confirm`` decide), else
+``confirmed``; a stored re-measurement (:mod:`ttsbench.track.confirmations`) overrides it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
-from ttsbench.track import changepoints
-from ttsbench.track.changepoints import Change, detect_changes
+from ttsbench.track import changepoints, confirmations
+from ttsbench.track.analysis_cache import AnalysisCache
+from ttsbench.track.changepoints import Change
 from ttsbench.track.config import TrackerConfig
 from ttsbench.track.gitrepo import commit_metadata, remote_url
-from ttsbench.track.series import series_ident, series_name
+from ttsbench.track.history_series import RaggedSamples, Series
+from ttsbench.track.series import series_ident
 from ttsbench.track.severity import classify
 
-CACHE_FILE = "history.json"
-CACHE_FORMAT = 1
-CONTEXT = changepoints.WINDOW_BEFORE + changepoints.SEGMENT
-REANALYSE = 2 * CONTEXT
+CONFIRMING_COMMITS = changepoints.WINDOW_AFTER
 SERIES_KEY = ["machine", "env", "benchmark", "param_key"]
-
-
-@dataclasses.dataclass(frozen=True)
-class Series:
-    """One benchmark's results over history on one machine and env, oldest commit first."""
-
-    machine: str
-    env: str
-    benchmark: str
-    param_key: str
-    params: dict
-    unit: str
-    higher_is_better: bool
-    commits: tuple[str, ...]
-    dates: np.ndarray  # datetime64[ns], UTC
-    values: np.ndarray
-    ci_low: np.ndarray
-    ci_high: np.ndarray
-    samples: tuple | None
-
-    @property
-    def name(self) -> str:
-        """``benchmark(params)`` as asv prints it, without the machine and env."""
-        return series_name(self.benchmark, self.param_key)
-
-    @property
-    def ident(self) -> str:
-        return series_ident(self.machine, self.env, self.benchmark, self.param_key)
-
-    def digest(self, length: int | None = None) -> str:
-        """Digest of the first ``length`` commits' data (all by default)."""
-        end = len(self.commits) if length is None else length
-        h = hashlib.sha1()
-        h.update("\0".join(self.commits[:end]).encode())
-        for array in (self.values, self.ci_low, self.ci_high):
-            h.update(np.ascontiguousarray(array[:end]).tobytes())
-        if self.samples is not None:
-            for commit_samples in self.samples[:end]:
-                h.update(np.asarray(commit_samples if commit_samples is not None else [], float).tobytes())
-                h.update(b"|")
-        return h.hexdigest()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,6 +56,9 @@ class HistoryChange:
     kind: str
     fixed_by: str | None
     index: int
+    status: str = "confirmed"  # "tentative" / "confirmed" / "refuted": see the module docstring
+    commits_at_level: int = 0  # commits from this one to the next change or the tip
+    to_confirm: str | None = None  # for a tentative change: what would confirm it
     author: str | None = None
     subject: str | None = None
 
@@ -122,6 +77,7 @@ class HistoryChange:
 class History:
     series: list[Series]
     changes: list[HistoryChange]
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 def build_series(frame: pd.DataFrame) -> list[Series]:
@@ -141,7 +97,6 @@ def build_series(frame: pd.DataFrame) -> list[Series]:
     for (machine, env, benchmark, param_key), rows in sorted(
         frame.groupby(SERIES_KEY, sort=False).indices.items()
     ):
-        samples = tuple(column["samples"][rows])
         first = rows[0]
         series.append(Series(
             machine=machine, env=env, benchmark=benchmark, param_key=param_key,
@@ -150,109 +105,79 @@ def build_series(frame: pd.DataFrame) -> list[Series]:
             commits=tuple(column["commit"][rows]), dates=column["date"][rows],
             values=column["value"][rows].astype(float),
             ci_low=column["ci_low"][rows].astype(float), ci_high=column["ci_high"][rows].astype(float),
-            samples=samples if any(s is not None for s in samples) else None,
+            samples=RaggedSamples.from_lists(column["samples"][rows]),
         ))
     return series
 
 
-def analyse(series: Iterable[Series], config: TrackerConfig, cache_dir: Path | None = None) -> History:
-    """Changes of every series (cached in ``cache_dir`` when given), labelled and linked."""
+def analyse(series: Iterable[Series], config: TrackerConfig, cache_dir: Path | None = None,
+            verdicts: dict[str, dict] | None = None, progress=None) -> History:
+    """Changes of every series (cached in ``cache_dir`` when given), labelled and linked.
+
+    ``verdicts``: stored re-measurements (:func:`ttsbench.track.confirmations.read`);
+    ``progress``: wraps the loop over series (a progress bar).
+    """
     series = list(series)
-    cache = _Cache(cache_dir, config)
+    cache = AnalysisCache(cache_dir, config)
     changes = []
-    for one in series:
+    for one in progress(series) if progress else series:
         found = cache.changes(one)
-        changes.extend(_label(one, found, config))
+        changes.extend(_label(one, found, config, verdicts or {}))
     cache.save()
-    return History(series=series, changes=changes)
+    return History(series=series, changes=changes, warnings=cache.warnings)
 
 
-def _detect(series: Series, config: TrackerConfig, start: int = 0) -> list[Change]:
-    found = detect_changes(
-        series.values[start:],
-        samples=None if series.samples is None else series.samples[start:],
-        ci_low=series.ci_low[start:], ci_high=series.ci_high[start:],
-        alpha=config.alpha, min_change=config.noise_floor,
-    )
-    return [dataclasses.replace(c, index=c.index + start) for c in found]
-
-
-def _label(series: Series, changes: list[Change], config: TrackerConfig) -> list[HistoryChange]:
+def _label(series: Series, changes: list[Change], config: TrackerConfig,
+           verdicts: dict[str, dict]) -> list[HistoryChange]:
     labelled = []
+    n = len(series.commits)
     for i, change in enumerate(changes):
         worse = change.ratio < 1 if series.higher_is_better else change.ratio > 1
+        commit = series.commits[change.index]
+        status, to_confirm = _status(n - change.index, verdicts.get(
+            confirmations.key(series.benchmark, series.param_key, commit)), commit)
         labelled.append(HistoryChange(
             benchmark=series.benchmark, params=series.params, param_key=series.param_key,
             machine=series.machine, env=series.env, unit=series.unit,
-            commit=series.commits[change.index], prev_commit=series.commits[change.index - 1],
+            commit=commit, prev_commit=series.commits[change.index - 1],
             date=pd.Timestamp(series.dates[change.index], tz="UTC").isoformat(),
             before=change.before, after=change.after, ratio=change.ratio,
             ci_low=change.ci_low, ci_high=change.ci_high, p_value=change.p_value,
             severity=classify(change.ratio - 1, config.severity),
             kind="regression" if worse else "improvement",
             fixed_by=_fixed_by(series, changes, i) if worse else None,
-            index=change.index,
+            commits_at_level=(changes[i + 1].index if i + 1 < len(changes) else n) - change.index,
+            status=status, to_confirm=to_confirm, index=change.index,
         ))
     return labelled
 
 
+def _status(commits_since: int, verdict: dict | None, commit: str) -> tuple[str, str | None]:
+    """(status, what would confirm it) of a change ``commits_since`` commits from the tip."""
+    if verdict is not None:
+        return verdict["status"], None
+    if commits_since >= CONFIRMING_COMMITS:
+        return "confirmed", None
+    more = CONFIRMING_COMMITS - commits_since
+    return "tentative", (f"{more} more commit{'s' if more > 1 else ''} at this level, "
+                         f"or `ttsbench confirm {commit[:12]}`")
+
+
 def _fixed_by(series: Series, changes: list[Change], i: int) -> str | None:
+    index = fixed_by_index(changes, i)
+    return None if index is None else series.commits[index]
+
+
+def fixed_by_index(changes: list[Change], i: int) -> int | None:
     """The first later change in the opposite direction whose level is back near the old one."""
     step = math.log(changes[i].ratio)
     for later in changes[i + 1:]:
         back = abs(math.log(later.after / changes[i].before)) <= abs(step) / 2
         if math.copysign(1, math.log(later.ratio)) != math.copysign(1, step) and back:
-            return series.commits[later.index]
+            return later.index
     return None
 
 
-class _Cache:
-    """Changes per series, keyed by the series' content digest (see the module docstring)."""
-
-    def __init__(self, folder: Path | None, config: TrackerConfig):
-        self.path = None if folder is None else Path(folder) / CACHE_FILE
-        self.config = config
-        self.settings = [CACHE_FORMAT, changepoints.THRESHOLD, config.alpha, config.noise_floor]
-        self.entries: dict = {}
-        self.dirty = False
-        if self.path is not None and self.path.is_file():
-            try:
-                stored = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                stored = {}
-            if stored.get("settings") == self.settings:
-                self.entries = stored.get("series", {})
-
-    def changes(self, series: Series) -> list[Change]:
-        entry = self.entries.get(series.ident)
-        n = len(series.commits)
-        full = series.digest()
-        if entry is not None and entry["digest"] == full:
-            return [Change(**c) for c in entry["changes"]]
-        old_n = entry["length"] if entry is not None else 0
-        if entry is not None and old_n < n and series.digest(old_n) == entry["digest"]:
-            keep_below = old_n - CONTEXT
-            start = max(0, old_n - REANALYSE)
-            kept = [Change(**c) for c in entry["changes"] if c["index"] < keep_below]
-            fresh = [c for c in _detect(series, self.config, start) if c.index >= keep_below]
-            found = kept + fresh
-        else:
-            found = _detect(series, self.config)
-        self.entries[series.ident] = {
-            "digest": full, "length": n, "changes": [dataclasses.asdict(c) for c in found],
-        }
-        self.dirty = True
-        return found
-
-    def save(self) -> None:
-        if self.path is None or not self.dirty:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"settings": self.settings, "series": self.entries})
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".history-", suffix=".json")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(payload)
-        os.replace(temporary, self.path)
 
 
 def with_metadata(changes: list[HistoryChange], metadata: dict[str, dict]) -> list[HistoryChange]:

@@ -78,7 +78,8 @@ def _grid(name: str, fields: dict, description: dict | None):
     if size > MAX_COMBINATIONS:
         return (), [((), "")], f"a parameter grid of {size} combinations"
     generic = tuple(f"param{i + 1}" for i in range(len(grid)))
-    names = tuple((description or {}).get("param_names") or generic)
+    stored = (description or {}).get("param_names")
+    names = generic if stored is None else tuple(stored)
     reason = None
     if len(names) != len(grid):
         reason = (f"{len(grid)} stored parameters but benchmarks.json names {len(names)} "

@@ -1,0 +1,123 @@
+"""Series data for the site's graphs: script files in fixed-size chunks of commits.
+
+Commits are numbered by their place in history (0 = oldest). Chunk ``k`` holds positions
+``[k * CHUNK, (k + 1) * CHUNK)``: ``data/commits-<k>.js`` gives their hash, date, author and
+subject; ``data/<benchmark>/<machine>--<env>-<k>.js`` gives, for each parameter combination of
+that benchmark on that machine/env, the positions, values and CI bounds that fall in chunk ``k``.
+A new commit changes only the last chunk of the series that have a result for it: older chunks
+keep their digest and the build reuses them. The files are scripts that call ``ttsbench.commits``
+and ``ttsbench.points`` (static/site.js), so pages load them with ``<script>`` tags: no fetch,
+and ``file://`` works offline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from typing import Callable
+
+import numpy as np
+
+from ttsbench.site.pages import slug
+from ttsbench.track.history import Series
+
+CHUNK = 256
+FORMAT = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class DataFile:
+    """One file of series data: where it goes, a digest of what it holds, and how to write it."""
+
+    path: str
+    digest: str
+    produce: Callable[[], str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """The series of one benchmark on one machine/env, as a page and its data files see them."""
+
+    benchmark: str
+    machine: str
+    env: str
+    series: list[Series]
+
+    @property
+    def ident(self) -> str:
+        return f"{slug(self.machine)}--{slug(self.env)}"
+
+    @property
+    def folder(self) -> str:
+        return f"data/{slug(self.benchmark)}"
+
+
+def commit_positions(order: dict[str, int]) -> dict[str, int]:
+    """Each commit's place in history, 0 for the oldest (ties broken by hash, as the series are)."""
+    ranked = sorted(order, key=lambda commit: (order[commit], commit))
+    return {commit: i for i, commit in enumerate(ranked)}
+
+
+def chunk_count(n_commits: int) -> int:
+    return max(1, math.ceil(n_commits / CHUNK))
+
+
+def commit_files(positions: dict[str, int], info: dict[str, dict]) -> list[DataFile]:
+    """``data/commits-<k>.js``: [hash, date, author, subject] for every commit of chunk k."""
+    ranked = sorted(positions, key=positions.__getitem__)
+    files = []
+    for k in range(chunk_count(len(ranked))):
+        rows = [
+            [c, str(info.get(c, {}).get("date", ""))[:16].replace("T", " "),
+             info.get(c, {}).get("author", ""), info.get(c, {}).get("subject", "")]
+            for c in ranked[k * CHUNK:(k + 1) * CHUNK]
+        ]
+        text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+        digest = hashlib.sha1(f"{FORMAT}:{k}:{text}".encode()).hexdigest()
+        files.append(DataFile(f"data/commits-{k}.js", digest,
+                              lambda k=k, text=text: f"ttsbench.commits({k * CHUNK},{text});\n"))
+    return files
+
+
+def group_files(group: Group, positions: dict[str, int]) -> list[DataFile]:
+    """``<folder>/<ident>-<k>.js`` for each chunk k in which the group has a result."""
+    located = [(one, np.fromiter((positions[c] for c in one.commits), int, len(one.commits)))
+               for one in group.series]
+    chunks = sorted({int(k) for _, x in located for k in np.unique(x // CHUNK)})
+    files = []
+    for k in chunks:
+        parts = []
+        for one, x in located:
+            lo, hi = np.searchsorted(x, [k * CHUNK, (k + 1) * CHUNK])
+            if lo < hi:
+                parts.append((one.param_key, x[lo:hi], one.values[lo:hi], one.ci_low[lo:hi],
+                              one.ci_high[lo:hi]))
+        digest = hashlib.sha1(f"{FORMAT}:{group.benchmark}:{group.ident}:{k}".encode())
+        for key, *arrays in parts:
+            digest.update(key.encode() + b"\0")
+            for array in arrays:
+                digest.update(np.ascontiguousarray(array, dtype=float).tobytes())
+        files.append(DataFile(f"{group.folder}/{group.ident}-{k}.js", digest.hexdigest(),
+                              lambda k=k, parts=parts: _points_script(group, k, parts)))
+    return files
+
+
+def group_chunks(files: list[DataFile]) -> list[int]:
+    """The chunk numbers of a group's files (the page lists one script per chunk)."""
+    return [int(f.path.rsplit("-", 1)[1].removesuffix(".js")) for f in files]
+
+
+def _points_script(group: Group, k: int, parts) -> str:
+    body = ",".join(
+        f"{json.dumps(key)}:[[{','.join(map(str, x.tolist()))}],{_numbers(v)},{_numbers(lo)},{_numbers(hi)}]"
+        for key, x, v, lo, hi in parts
+    )
+    return (f"ttsbench.points({json.dumps(group.benchmark)},{json.dumps(group.ident)},{k},"
+            f"{{{body}}});\n")
+
+
+def _numbers(values: np.ndarray) -> str:
+    """Six significant digits; a missing bound (NaN) is null."""
+    return "[" + ",".join(f"{v:.6g}" if math.isfinite(v) else "null" for v in values.tolist()) + "]"

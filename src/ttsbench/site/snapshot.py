@@ -1,0 +1,92 @@
+"""One consistent snapshot of the results dir for a publish (ours and asv's pages alike).
+
+asv writes result files in place. Publishing reads them twice (the tracker's loader, then
+``asv publish``), so a result written meanwhile could make the two halves of the site disagree,
+or one half mix old and new files. :func:`results_snapshot` hard-links (copies across file
+systems) every regular file of the results dir into ``.<html dir>-snapshot/results`` beside the
+html dir, with each file's size and mtime; both readers read the snapshot, and
+:meth:`Snapshot.verify` (called just before the swap) checks that no linked file was rewritten
+meanwhile. Files added later are simply not in this publish. Non-regular files (a FIFO named
+``*.json``) are left out, so no reader blocks on them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+from ttsbench.errors import TtsbenchError
+
+PATH_KEYS = ("repo", "benchmark_dir", "env_dir", "results_dir", "html_dir")
+
+
+class ResultsChanged(TtsbenchError):
+    """A result file was rewritten while publishing; the site would mix two states."""
+
+
+class Snapshot:
+    def __init__(self, root: Path, results: Path):
+        self.root, self.source = root, results
+        self.results = root / "results"
+        self.stamps: dict[Path, tuple[int, int]] = {}
+
+    def take(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.results.mkdir(parents=True)
+        for folder, _, files in os.walk(self.source):
+            target = self.results / Path(folder).relative_to(self.source)
+            target.mkdir(exist_ok=True)
+            for name in files:
+                source = Path(folder) / name
+                try:
+                    info = os.stat(source, follow_symlinks=False)
+                except OSError:
+                    continue
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                copy = target / name
+                try:
+                    os.link(source, copy)
+                except OSError:
+                    shutil.copy2(source, copy)
+                self.stamps[copy] = (info.st_size, info.st_mtime_ns)
+
+    def verify(self) -> None:
+        """Raise :class:`ResultsChanged` when a snapshot file was rewritten since :meth:`take`."""
+        for path, stamp in self.stamps.items():
+            info = path.stat()
+            if (info.st_size, info.st_mtime_ns) != stamp:
+                raise ResultsChanged(
+                    f"{self.source / path.relative_to(self.results)} was rewritten while publishing; "
+                    "the site was not replaced: publish again when asv has finished writing"
+                )
+
+    def asv_config(self, config: Path) -> Path:
+        """A copy of asv.conf.json that reads the snapshot (its paths made absolute)."""
+        from asv import util
+
+        config = Path(config).absolute()
+        data = util.load_json(str(config), js_comments=True)
+        for key in PATH_KEYS:
+            value = data.get(key)
+            if isinstance(value, str) and "://" not in value:
+                data[key] = str((config.parent / value).absolute())
+        data["results_dir"] = str(self.results)
+        path = self.root / "asv.conf.json"
+        path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        return path
+
+
+@contextlib.contextmanager
+def results_snapshot(results: Path, html_dir: Path):
+    """A :class:`Snapshot` of ``results`` beside ``html_dir``, removed afterwards."""
+    snapshot = Snapshot(html_dir.parent / f".{html_dir.name}-snapshot", Path(results))
+    try:
+        snapshot.take()
+        yield snapshot
+    finally:
+        shutil.rmtree(snapshot.root, ignore_errors=True)
