@@ -34,6 +34,10 @@ FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
 SEED = 0
 
 
+# The one lookup is common.require; this name stays for serving.py (helper "serve"'s module).
+engine_api = common.require
+
+
 def device_for(preset: str) -> torch.device:
     """The device a preset runs on here; NotImplementedError when it must be skipped."""
     dev = common.device()
