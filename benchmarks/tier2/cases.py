@@ -1,4 +1,4 @@
-"""Base classes of the tier-2 benchmarks that time a preset's synthesizer.
+"""Base classes of the tier-2 benchmarks that time a preset's models.
 
 asv's default ``version`` of a benchmark hashes its source with its ``setup``; the classes whose
 setup moved onto these bases pin ``version`` to the hash they had before, so their stored results
@@ -8,10 +8,14 @@ stay comparable. Bump such a ``version`` when the work the benchmark measures ch
 from . import models
 
 
-class SynthesizerCase:
-    """Cases on the preset's cached, warmed-up synthesizer; subclasses add their inputs."""
+class ModelCase:
+    """Cases on one preset's model: asv gives each case 300 s."""
 
     timeout = 300
+
+
+class SynthesizerCase(ModelCase):
+    """Cases on the preset's cached, warmed-up synthesizer; subclasses add their inputs."""
 
     def _load(self, preset, cuda_graphs=False, **options):
         """``self.synthesizer`` and ``self.device`` (options as ``models.synthesizer``'s)."""
