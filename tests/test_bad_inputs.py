@@ -103,7 +103,9 @@ def test_a_broken_head_file_is_named_not_an_unknown_commit(capsys, planted):
     assert len(lines) == 2 and "warning: skipped" in lines[0]
 
 
-@pytest.mark.parametrize("content", [b"5", b'{"b.time_a": 7}', b'{"b.time_b": {"unit": 5}}', b"\xff\xfe\x00"])
+@pytest.mark.parametrize("content", [
+    b"5", b'{"b.time_a": 7, "version": 2}', b'{"b.time_b": {"unit": 5}, "version": 2}', b"\xff\xfe\x00",
+])
 def test_bad_benchmarks_json_is_a_warning(capsys, planted, content):
     (planted / "benchmarks.json").write_bytes(content)
     code, out, err = compare(capsys, planted)
@@ -204,3 +206,12 @@ def test_an_unexpected_exception_is_one_line_and_exit_2(capsys, monkeypatch):
     monkeypatch.setattr(compare_command, "run", broken)
     code, _, err = run(capsys, "compare", "a", "b")
     assert code == 2 and "internal error: KeyError" in err and len(err.splitlines()) == 1
+
+
+def test_publish_prints_the_loaders_warnings(capsys, planted, tmp_path):
+    broken = result_path(planted, OTHER)
+    broken.write_text("{", encoding="utf-8")
+    code, _, err = run(capsys, "publish", "--no-asv", "--results", str(planted), "--html-dir",
+                       str(tmp_path / "html"), "--config", str(tmp_path / "absent.json"),
+                       "--repo", str(tmp_path), "--cache", str(tmp_path / "cache"))
+    assert code == 0 and err.count(f"warning: skipped {broken}") == 1

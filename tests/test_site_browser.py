@@ -127,6 +127,9 @@ def test_benchmark_graph_has_points_hover_and_the_regression(site, browser, tmp_
     assert "size=20" in latest and "regression" in latest
     assert severe(browser) == [] and only_files(browser)
     shot(browser, tmp_path, "benchmark.png")
+    ActionChains(browser).click().perform()  # no origin remote: the click opens our commit page
+    WebDriverWait(browser, 10).until(lambda b: "commit.html#" in b.current_url)
+    assert browser.current_url.endswith("commit.html#" + site.commits[10])
 
 
 def test_commit_page_shows_every_benchmark_against_the_parent(site, browser):

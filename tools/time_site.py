@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import re
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from history_fixtures import write_history  # noqa: E402
+from timing import run_timed  # noqa: E402 -- tools/timing.py
 
 ASV = [sys.executable, "-m", "asv", "publish"]
 TTSBENCH = [sys.executable, "-m", "ttsbench", "publish", "--no-asv"]
@@ -34,15 +33,8 @@ BREAKDOWN = re.compile(r"(\d+) files written \(([\d.]+) MB\), (\d+) reused; load
 
 
 def timed(name: str, command: list[str], cwd: Path) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {done.stderr.strip()[-400:]}")
-    row = {"run": name, "wall s": f"{wall:.2f}",
-           "CPU s": f"{after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime:.2f}"}
+    done, wall, cpu = run_timed(command, cwd)
+    row = {"run": name, "wall s": f"{wall:.2f}", "CPU s": f"{cpu:.2f}"}
     found = BREAKDOWN.search(done.stdout)
     if found:
         written, mb, reused, load, site = found.groups()

@@ -19,7 +19,3 @@ class TtsbenchError(Exception):
 
     exit_code = EXIT_USAGE
 
-
-class TrackerWarning(UserWarning):
-    """Something skipped or assumed (an unreadable result file, a deprecated option): the
-    command goes on, and ``ttsbench.cli.main`` prints the warning as one line."""

@@ -5,9 +5,10 @@ heavy imports (torch, pandas, asv) inside ``run`` so that ``ttsbench --help`` st
 The module docstring's first line is the command's help. Errors raised as
 :class:`ttsbench.errors.TtsbenchError` are printed as one line and turned into their exit code;
 any other exception is one "internal error" line and exit 2 (``TTSBENCH_DEBUG=1`` shows the
-traceback), so no input makes a command exit 1, the "regression found" code. Warnings raised
-while a command runs are collected: the tracker's own (:class:`TrackerWarning`, e.g. a skipped
-result file) are printed one line each, library ones (numpy, pandas, scipy) summarised in one.
+traceback), so no input makes a command exit 1, the "regression found" code. Python warnings
+raised while a command runs (numpy, pandas, scipy) are collected and summarised in one line; the
+tracker's own warnings (a skipped file) are printed by the command with
+:func:`ttsbench.cli._options.print_warnings`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import sys
 import warnings
 
 from ttsbench import __version__
-from ttsbench.cli._options import forget_printed, print_warnings
-from ttsbench.errors import EXIT_USAGE, TrackerWarning, TtsbenchError
+from ttsbench.cli._options import forget_printed
+from ttsbench.errors import EXIT_USAGE, TtsbenchError
 
 
 def _command_modules():
@@ -55,10 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     forget_printed()
     args = build_parser().parse_args(argv)
-    with warnings.catch_warnings(record=True) as caught:
+    counter = _WarningCounter()
+    with warnings.catch_warnings():
         warnings.simplefilter("always")
+        warnings.showwarning = counter
         code = _guarded(args)
-    _report_warnings(args.command, caught)
+    counter.report(args.command)
     return code
 
 
@@ -88,20 +91,30 @@ def _guarded(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
 
-def _report_warnings(command: str, caught: list[warnings.WarningMessage]) -> None:
-    """The tracker's warnings one line each; library warnings summarised in one line."""
-    print_warnings(command, [str(w.message) for w in caught if issubclass(w.category, TrackerWarning)])
-    library = collections.Counter(
-        f"{w.category.__name__}: {str(w.message).splitlines()[0] if str(w.message) else ''}"
-        for w in caught if not issubclass(w.category, TrackerWarning)
-    )
-    if library:
-        (common, _), = library.most_common(1)
-        print(
-            f"ttsbench {command}: note: {sum(library.values())} library warnings while computing "
-            f"(most often {common!r}); they do not change the exit code",
-            file=sys.stderr,
-        )
+class _WarningCounter:
+    """Counts library warnings instead of printing them (bounded: a server may run for days)."""
+
+    DISTINCT = 50
+
+    def __init__(self):
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.total = 0
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
+        self.total += 1
+        key = f"{category.__name__}: {(str(message).splitlines() or [''])[0][:120]}"
+        if key in self.counts or len(self.counts) < self.DISTINCT:
+            self.counts[key] += 1
+
+    def report(self, command: str) -> None:
+        """One line: how many warnings, and the most frequent."""
+        if self.total:
+            (common, _), = self.counts.most_common(1)
+            print(
+                f"ttsbench {command}: note: {self.total} library warnings while computing "
+                f"(most often {common!r}); they do not change the exit code",
+                file=sys.stderr,
+            )
 
 
 if __name__ == "__main__":

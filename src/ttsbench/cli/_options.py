@@ -8,9 +8,8 @@
 * ``--bench REGEX`` / ``-b``: asv's benchmark filter (:func:`add_bench_option`,
   :func:`bench_pattern`); ``--benchmark`` is a deprecated alias.
 
-Warnings (skipped files, deprecated names) go through :func:`print_warnings`, the one printer:
-it prints each line once per command, so ``ttsbench.cli.main`` can print every loader warning
-a command left unprinted without repeating the ones it printed.
+Warnings (the loader's skipped files, deprecated names) go through :func:`print_warnings`, the
+one printer: ``ttsbench COMMAND: warning: LINE`` on stderr, each line once per command.
 """
 
 from __future__ import annotations

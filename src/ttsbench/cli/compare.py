@@ -2,8 +2,10 @@
 
 BASE and HEAD are anything git takes (main, HEAD~1, a hash prefix) when run inside the
 repository, else hash prefixes or full hashes of commits that have results.
+Rows whose values make no sense (not finite, not positive for a time or size, a row whose
+columns do not fit) are listed as "invalid" with the reason and never measured.
 Exit codes: 0 no regression at or above --fail-on; 1 such a regression; 2 usage or data error
-(unknown commit, no results, nothing measured on both sides).
+(unknown commit, BASE equal to HEAD, no results, nothing measured on both sides).
 """
 
 from __future__ import annotations

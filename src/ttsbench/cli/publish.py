@@ -12,17 +12,17 @@ Exit codes: 0 published, 2 bad usage, no results or asv publish failed.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
+import warnings
 from pathlib import Path
 
 from ttsbench.errors import EXIT_OK, TtsbenchError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=Path("asv.conf.json"),
-                        help="asv configuration (default: %(default)s); gives results and html dirs")
-    parser.add_argument("--results", type=Path, metavar="DIR", help="results dir (default: asv's)")
+    from ttsbench.cli._options import add_results_options
+
+    add_results_options(parser)
     parser.add_argument("--html-dir", type=Path, metavar="DIR", help="site dir (default: asv's html_dir)")
     parser.add_argument("--compare", nargs=2, metavar=("BASE", "HEAD"),
                         help="also publish a comparison page of HEAD against BASE")
@@ -39,28 +39,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _asv_settings(args) -> tuple[str, Path, Path]:
     """Project name, results dir and html dir from asv.conf.json and the options."""
-    project = "benchmarks"
-    results, html = args.results, args.html_dir
-    if args.config.is_file():
-        from asv.config import Config
-        from asv.util import UserError
+    from ttsbench.cli._options import asv_conf
 
-        try:
-            conf = Config.load(str(args.config))
-        except (UserError, ValueError, OSError) as exc:
-            raise TtsbenchError(f"cannot read {args.config}: {exc}; fix it or pass --config") from None
-        # asv reads its paths relative to the directory it runs in: the configuration's.
-        project = conf.project
-        results = results or args.config.parent / conf.results_dir
-        html = html or args.config.parent / conf.html_dir
-    elif not args.no_asv:
-        raise TtsbenchError(
-            f"no asv configuration at {args.config}; pass --config, or --no-asv with --results "
-            "and --html-dir"
-        )
-    if results is None or html is None:
-        raise TtsbenchError("without asv.conf.json, pass both --results and --html-dir")
-    return project, results, html
+    conf = asv_conf(args, required=not args.no_asv)
+    results = args.results
+    if conf is None:
+        html = args.html_dir
+        if results is None or html is None:
+            raise TtsbenchError(f"no asv configuration at {args.config}; pass --config, or --no-asv "
+                                "with both --results and --html-dir")
+        return "benchmarks", Path(results), Path(html)
+    # asv reads its paths relative to the directory it runs in: the configuration's.
+    folder = Path(args.config).parent
+    return (conf.project, Path(results or folder / conf.results_dir),
+            Path(args.html_dir or folder / conf.html_dir))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,26 +75,25 @@ def run(args: argparse.Namespace) -> int:
 
 def _site_data(args, project: str, results: Path, snapshot: Path):
     """Everything the site shows, from ``snapshot``, the copy of ``results`` taken for it."""
+    from ttsbench.cli._options import tracker_config
     from ttsbench.site.build import SiteData
-    from ttsbench.site.commitinfo import commit_info
     from ttsbench.site.pages import change_row
-    from ttsbench.track import history
-    from ttsbench.track.config import load_config
-    from ttsbench.track.loader import find_repository, load_results, resolve_commit
+    from ttsbench.track import gitrepo, history
+    from ttsbench.track.loader import load_results, resolve_commit
 
-    repository = find_repository(args.repo)
-    repo = args.repo if repository else None
-    config = load_config()
-    frame = load_results(snapshot, repo=repo)
-    for line in frame.attrs.get("warnings", []):  # named by the results dir, not the snapshot
-        print(f"warning: {line.replace(str(snapshot), str(results))}", file=sys.stderr)
+    repo = gitrepo.open_repo(args.repo)
+    config = tracker_config(args, "publish")
+    with warnings.catch_warnings(record=True) as caught:  # the loader's TrackerWarnings
+        warnings.simplefilter("always")
+        frame = load_results(snapshot, machine=args.machine, env=args.env, repo=repo)
+    for warning in caught:  # named by the results dir, not by the snapshot publish reads
+        warnings.warn(str(warning.message).replace(str(snapshot), str(results)), warning.category)
     found = history.analyse(history.build_series(frame), config, args.cache)
     commits = frame.drop_duplicates("commit")
-    info = {c: {"date": d.strftime("%Y-%m-%d %H:%M")} for c, d in zip(commits["commit"], commits["date"])}
-    for commit, known in commit_info(repository and repository.working_dir, info).items():
-        info[commit] = known
+    info = {c: {"date": d.isoformat()} for c, d in zip(commits["commit"], commits["date"])}
+    info.update(gitrepo.commit_metadata(repo, info))
     changes = history.with_metadata(found.changes, info)
-    remote = history.remote_url(repo)
+    remote = gitrepo.remote_url(repo)
     comparison = None
     if args.compare:
         from ttsbench.track.compare import compare_commits

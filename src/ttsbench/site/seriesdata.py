@@ -70,8 +70,8 @@ def commit_files(positions: dict[str, int], info: dict[str, dict]) -> list[DataF
     files = []
     for k in range(chunk_count(len(ranked))):
         rows = [
-            [c, info.get(c, {}).get("date", ""), info.get(c, {}).get("author", ""),
-             info.get(c, {}).get("subject", "")]
+            [c, str(info.get(c, {}).get("date", ""))[:16].replace("T", " "),
+             info.get(c, {}).get("author", ""), info.get(c, {}).get("subject", "")]
             for c in ranked[k * CHUNK:(k + 1) * CHUNK]
         ]
         text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))

@@ -8,6 +8,8 @@ it becomes a Repo. gitpython is imported lazily so that ``ttsbench --help`` stay
 
 from __future__ import annotations
 
+import datetime
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -77,21 +79,49 @@ def head_commit(repo: git.Repo | None) -> str | None:
 
 
 def commit_metadata(repo: git.Repo | None, commits: Iterable[str]) -> dict[str, dict]:
-    """Author, date (ISO) and subject of each commit git knows (empty without a repository)."""
+    """Author, date (committer's, ISO) and subject of each commit git knows (empty without a repository).
+
+    One ``git cat-file --batch`` for all of them: the site asks for every commit of the history,
+    and gitpython's commit objects cost about a millisecond each.
+    """
     repo = as_repo(repo)
-    if repo is None:
+    commits = sorted(set(commits))
+    if repo is None or not commits:
         return {}
-    found = {}
-    for commit in set(commits):
-        try:
-            c = repo.commit(commit)
-        except _errors():
+    try:
+        out = repo.git.execute(["git", "cat-file", "--batch"], istream=subprocess.PIPE,
+                               as_process=True)
+        raw, _ = out.proc.communicate(("\n".join(commits) + "\n").encode())
+    except _errors():
+        return {}
+    found, at = {}, 0
+    while at < len(raw):
+        end = raw.index(b"\n", at)
+        header = raw[at:end].split()
+        at = end + 1
+        if len(header) != 3:  # "<name> missing"
             continue
-        summary = c.summary if isinstance(c.summary, str) else c.summary.decode(errors="replace")
-        found[commit] = {
-            "author": c.author.name, "date": c.committed_datetime.isoformat(), "subject": summary,
-        }
+        size = int(header[2])
+        if header[1] == b"commit":
+            found[header[0].decode()] = _describe_commit(raw[at:at + size].decode("utf-8", "replace"))
+        at += size + 1
     return found
+
+
+def _describe_commit(body: str) -> dict:
+    headers, _, message = body.partition("\n\n")
+    info = {"author": "", "date": "", "subject": message.strip().split("\n", 1)[0]}
+    for line in headers.splitlines():
+        key, _, value = line.partition(" ")
+        name, _, stamp = value.rpartition("> ")
+        if key == "author":
+            info["author"] = name.rpartition(" <")[0]
+        elif key == "committer" and len(stamp.split()) == 2:
+            seconds, offset = stamp.split()
+            sign = -1 if offset.startswith("-") else 1
+            zone = datetime.timezone(sign * datetime.timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
+            info["date"] = datetime.datetime.fromtimestamp(int(seconds), zone).isoformat()
+    return info
 
 
 def remote_url(repo: git.Repo | None) -> str | None:

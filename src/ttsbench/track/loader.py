@@ -6,8 +6,8 @@ asv's results format version 2 reads, ours or another project's. The directory i
 
 Validation (:mod:`ttsbench.track.validation`): a result file that is truncated, not JSON, not
 asv's format, not a regular file (a FIFO named ``*.json``) or in an unreadable folder is skipped
-and named in one line in ``frame.attrs["warnings"]``, each also issued as a
-:class:`~ttsbench.errors.TrackerWarning` (the CLI prints them once). A row whose fields or values
+and named in one line in ``frame.attrs["warnings"]`` (commands print them with
+:func:`ttsbench.cli._options.print_warnings`). A row whose fields or values
 make no sense gets status ``invalid`` and its reason in ``reason``. When nothing readable is
 left, :class:`~ttsbench.errors.TtsbenchError` is raised: no results means nothing was measured.
 
@@ -19,7 +19,6 @@ know, and every commit when no repository is given, are ordered by the date asv 
 from __future__ import annotations
 
 import os
-import warnings as python_warnings
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +28,7 @@ from asv.machine import Machine
 from asv.results import Results
 from tqdm import tqdm
 
-from ttsbench.errors import TrackerWarning, TtsbenchError
+from ttsbench.errors import TtsbenchError
 from ttsbench.track import gitrepo, validation
 from ttsbench.track.config import load_config
 from ttsbench.track.rows import COLUMNS, FileRows, decode_param
@@ -42,9 +41,11 @@ def _read_json(path: Path, api_version: int):
     """asv's JSON reader, any failure one :class:`validation.InvalidFile` line."""
     try:
         return asv_util.load_json(str(path), api_version=api_version)
-    except (asv_util.UserError, OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
+    except TypeError:  # asv looks for "version" in whatever the JSON was
+        raise validation.InvalidFile("the JSON is not an object, as asv writes") from None
+    except (asv_util.UserError, OSError, ValueError, KeyError, RecursionError) as exc:
         line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise validation.InvalidFile(line) from None
+        raise validation.InvalidFile(line.replace(f" in file '{os.path.abspath(path)}'", "")) from None
 
 
 def load_benchmarks(results_dir: Path, warnings: list[str] | None = None) -> dict:
@@ -59,7 +60,7 @@ def load_benchmarks(results_dir: Path, warnings: list[str] | None = None) -> dic
     except validation.InvalidFile as exc:
         notes.append(f"ignored {path}: {exc}; units and parameter names come from the result files")
         return {}
-    kept, dropped = validation.clean_benchmarks(data)
+    kept, dropped = validation.clean_benchmarks(data, str(path))
     notes.extend(dropped)
     return kept
 
@@ -165,8 +166,6 @@ def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_be
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame = _add_order(frame, repo)[COLUMNS]
     frame.attrs["warnings"] = warnings
-    for line in warnings:
-        python_warnings.warn(line, TrackerWarning, stacklevel=2)
     return frame
 
 find_repository = gitrepo.open_repo  # kept for callers not yet on ttsbench.track.gitrepo

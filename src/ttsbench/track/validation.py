@@ -18,6 +18,9 @@ import pandas as pd
 
 # Values whose squares overflow a float break the statistics (variances, t statistics).
 MAX_MAGNITUDE = 1e150
+PLAIN_NUMBERS = (int, float)
+PLAIN_SET = frozenset(PLAIN_NUMBERS)
+NUMBERS_OR_NONE = frozenset({int, float, type(None)})
 POSITIVE_PREFIXES = ("time_", "timeraw_", "mem_", "peakmem_")
 POSITIVE_TYPES = ("time", "memory", "peakmemory")
 STAT_KEYS = ("ci_99_a", "ci_99_b", "q_25", "q_75", "number", "repeat")
@@ -32,7 +35,24 @@ class InvalidFile(ValueError):
 
 
 def is_number(value) -> bool:
+    if type(value) in PLAIN_NUMBERS:  # the fast path: JSON gives int and float
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def plausible(value) -> bool:
+    """A finite number no larger than :data:`MAX_MAGNITUDE` (NaN fails the comparison)."""
+    return is_number(value) and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE
+
+
+def all_plausible(values: list, *, none: bool = False) -> bool:
+    """Whether every entry is :func:`plausible` (or None, with ``none``); fast on long lists."""
+    if not set(map(type, values)) <= (NUMBERS_OR_NONE if none else PLAIN_SET):
+        return all((v is None and none) or plausible(v) for v in values)
+    try:  # NaN or inf make the sum fail the bound
+        return math.fsum(map(abs, (v for v in values if v is not None) if none else values)) <= MAX_MAGNITUDE
+    except OverflowError:
+        return False
 
 
 def check_file(data) -> None:
@@ -51,9 +71,9 @@ def check_file(data) -> None:
 
 
 def timestamp(value) -> pd.Timestamp:
-    """asv's date (JavaScript milliseconds) as a UTC timestamp; NaT when absent."""
-    if value is None or value == 0:
-        return pd.NaT
+    """asv's date (JavaScript milliseconds, written on every result) as a UTC timestamp."""
+    if value is None:
+        raise InvalidFile("no date; asv writes one in every result file")
     if not is_number(value) or not math.isfinite(value):
         raise InvalidFile(f"date {value!r} is not a time in milliseconds")
     try:
@@ -73,7 +93,7 @@ def value_problem(value, positive: bool) -> str | None:
     """Why a measured value (not None, not NaN) cannot be measured; None when it can."""
     if not is_number(value):
         return f"{value!r} is not a number"
-    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+    if not plausible(value):
         return f"{value!r} is not a finite value of a plausible size"
     if positive and value <= 0:
         return f"{value!r} is not positive (a time or a size)"
@@ -91,10 +111,7 @@ def row_problem(fields: dict, n: int) -> str | None:
         stats = fields.get(f"stats_{key}")
         if stats is None:
             continue
-        if not isinstance(stats, list) or len(stats) != n or not all(
-            s is None or (is_number(s) and math.isfinite(s) and abs(s) <= MAX_MAGNITUDE)
-            for s in stats
-        ):
+        if not isinstance(stats, list) or len(stats) != n or not all_plausible(stats, none=True):
             return f"stats_{key} does not hold {n} numbers (a deleted or shifted column?)"
     samples = fields.get("samples")
     if samples is not None and (not isinstance(samples, list) or len(samples) != n or not all(
@@ -109,9 +126,7 @@ def row_problem(fields: dict, n: int) -> str | None:
 
 def param_lists(fields: dict) -> list[list[str]] | None:
     """The stored parameter grid (a list of lists of asv's repr strings), or None when malformed."""
-    params = fields.get("params")
-    if params is None:
-        return []
+    params = fields.get("params")  # asv writes it on every row, [] for no parameters
     if not isinstance(params, list) or not all(
         isinstance(values, list) and all(isinstance(v, str) for v in values) for values in params
     ):
@@ -121,6 +136,8 @@ def param_lists(fields: dict) -> list[list[str]] | None:
 
 def samples_problem(samples, positive: bool) -> str | None:
     """Why a combination's raw samples cannot be used; None when they can."""
+    if all_plausible(samples) and (not positive or not samples or min(samples) > 0):
+        return None
     for sample in samples:
         problem = value_problem(sample, positive)
         if problem:
@@ -128,10 +145,10 @@ def samples_problem(samples, positive: bool) -> str | None:
     return None
 
 
-def clean_benchmarks(data) -> tuple[dict, list[str]]:
+def clean_benchmarks(data, where: str = "benchmarks.json") -> tuple[dict, list[str]]:
     """benchmarks.json's entries that the loader can use, and one line on what was dropped."""
     if not isinstance(data, dict):
-        return {}, [f"benchmarks.json is not a JSON object ({type(data).__name__}); ignored"]
+        return {}, [f"{where} is not a JSON object ({type(data).__name__}); ignored"]
     kept, dropped = {}, []
     for name, entry in data.items():
         if name == "version":
@@ -144,7 +161,8 @@ def clean_benchmarks(data) -> tuple[dict, list[str]]:
     if not dropped:
         return kept, []
     more = f" and {len(dropped) - 3} more" if len(dropped) > 3 else ""
-    return kept, [f"benchmarks.json: ignored {len(dropped)} entries ({'; '.join(dropped[:3])}{more})"]
+    return kept, [f"{where}: ignored {len(dropped)} entries ({'; '.join(dropped[:3])}{more}); "
+                  "re-run asv to rewrite it"]
 
 
 def _benchmark_problem(entry) -> str | None:
@@ -163,5 +181,5 @@ def _benchmark_problem(entry) -> str | None:
 
 __all__ = [
     "InvalidFile", "check_file", "clean_benchmarks", "is_number", "must_be_positive",
-    "param_lists", "row_problem", "samples_problem", "timestamp", "value_problem",
+    "param_lists", "plausible", "row_problem", "samples_problem", "timestamp", "value_problem",
 ]

@@ -93,7 +93,7 @@ var ttsbench = (function () {
       margin: { l: 70, r: 20, t: 30, b: 45 }, height: 420, hovermode: "closest",
       xaxis: { title: { text: "commit (oldest to newest)" }, zeroline: false },
       yaxis: { title: { text: group.unit }, type: spread > 20 ? "log" : "linear",
-               exponentformat: "SI", ticksuffix: SI_UNITS[group.unit] || "" },
+               tickformat: SI_UNITS[group.unit] ? "~s" : "", ticksuffix: SI_UNITS[group.unit] || "" },
       legend: { orientation: "h", y: -0.18 },
       updatemenus: [{ type: "buttons", direction: "right", x: 0, y: 1.12, xanchor: "left", showactive: true,
                       active: spread > 20 ? 0 : 1, buttons: [
