@@ -37,8 +37,9 @@ SEGMENT = 50
 SAMPLE_COMMITS = 10
 THRESHOLD = 3.25
 NOISE_FLOOR = 0.002
-HUBER_K = 1.5
-HUBER_STEPS = 3
+BIWEIGHT_C = 4.685  # Tukey's biweight: 95 % efficient on Gaussian noise
+LEVEL_STEPS = 5
+HUBER_K = 1.5  # the two-level fit's loss
 Z99 = NormalDist().inv_cdf(0.995)
 
 
@@ -123,25 +124,30 @@ def _noise(y: np.ndarray, ci_low, ci_high) -> float:
 
 
 def _level_se(y: np.ndarray, sigma: float) -> float:
-    """Standard error of a one-commit Huber level in units of ``sigma`` (sandwich estimate).
+    """Standard error of a one-commit level in units of ``sigma`` (sandwich estimate).
 
-    About 1 on Gaussian noise; larger on heavy-tailed noise, where clipped residuals still
-    carry more spread than ``sigma`` says. Commit-to-commit differences stand in for residuals.
+    About 1.03 on Gaussian noise; larger on heavy-tailed noise, where the weighted residuals
+    still carry more spread than ``sigma`` says. Commit-to-commit differences stand in for
+    residuals.
     """
     diffs = np.diff(y)
-    r = (diffs - np.median(diffs)) / (sigma * math.sqrt(2))
-    inside = np.mean(np.abs(r) <= HUBER_K)
-    if r.size == 0 or inside == 0:
+    u = (diffs - np.median(diffs)) / (sigma * math.sqrt(2) * BIWEIGHT_C)
+    near = np.abs(u) < 1
+    psi = np.where(near, u * (1 - u * u) ** 2, 0.0)
+    slope = np.mean(np.where(near, (1 - u * u) * (1 - 5 * u * u), 0.0))
+    if u.size == 0 or slope <= 0:
         return 1.0
-    return max(1.0, float(np.sqrt(np.mean(np.clip(r, -HUBER_K, HUBER_K) ** 2)) / inside))
+    return max(1.0, float(BIWEIGHT_C * np.sqrt(np.mean(psi * psi)) / slope))
 
 
 def _window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma: float) -> np.ndarray:
     """Robust level of ``y[start:stop]`` for each pair, vectorised (empty windows give NaN).
 
-    Huber's M-estimate with the series' noise as its scale, iterated from the median: as
-    efficient as a mean on Gaussian noise (so 3 commits at a new level carry nearly the weight
-    of 3 means), while one disturbed run moves it by at most ``HUBER_K`` sigma / n.
+    Tukey's biweight with the series' noise as its scale, iterated from the median: about as
+    efficient as a mean on Gaussian noise (3 commits at a new level carry nearly the weight of
+    3 means), and a run disturbed by more than ``BIWEIGHT_C`` sigma gets no weight at all, so
+    one disturbed run at the tip does not drag a fresh window's level (a median of 3 would sit
+    on the higher of the other two).
     """
     lengths = stops - starts
     width = max(int(lengths.max(initial=0)), 1)
@@ -150,16 +156,17 @@ def _window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma: 
     windows = np.where(inside, y[np.minimum(index, y.size - 1)], np.inf)
     windows.sort(axis=1)
     rows = np.arange(len(starts))
-    count = np.maximum(lengths, 1)
     low = np.clip((lengths - 1) // 2, 0, width - 1)
     high = np.clip(lengths // 2, 0, width - 1)
     level = (windows[rows, low] + windows[rows, high]) / 2
     inside = np.isfinite(windows)
     windows = np.where(inside, windows, 0.0)
-    bound = HUBER_K * sigma
-    for _ in range(HUBER_STEPS):
-        residual = np.clip(windows - level[:, None], -bound, bound)
-        level = level + np.where(inside, residual, 0.0).sum(axis=1) / count
+    for _ in range(LEVEL_STEPS):
+        u = (windows - level[:, None]) / (BIWEIGHT_C * sigma)
+        weight = np.where(inside & (np.abs(u) < 1), (1 - u * u) ** 2, 0.0)
+        total = weight.sum(axis=1)
+        level = np.where(total > 0, (weight * windows).sum(axis=1) / np.where(total > 0, total, 1),
+                         level)
     return np.where(lengths > 0, level, np.nan)
 
 
