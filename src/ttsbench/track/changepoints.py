@@ -2,21 +2,22 @@
 
 The detector works on the logarithm of the per-commit values, so a step is a ratio and the noise
 is relative. It runs in three stages (docs/history.md compares it with asv's ``step_detect`` and
-E-divisive on injected steps in real noise):
+E-divisive on injected steps in real and CI-runner noise):
 
-1. **Scan.** For every commit ``t`` the median of the ``WINDOW_AFTER`` commits from ``t`` on is
-   compared with the median of the ``WINDOW_BEFORE`` commits before it, in units of the series'
-   noise: the robust spread of commit-to-commit differences (MAD), floored by the commits' own
-   confidence intervals where asv stored them. Medians keep one wild commit from raising an
-   alarm; at the tip of the history the after-window is shorter (down to ``MIN_SIZE`` commits),
-   so a fresh step is seen as soon as ``MIN_SIZE`` commits sit at the new level.
+1. **Scan.** For every commit ``t`` the level of the ``WINDOW_AFTER`` commits from ``t`` on is
+   compared with the level of the ``WINDOW_BEFORE`` commits before it, in units of its standard
+   error. A window's level is Tukey's biweight with the series' noise as scale (the robust
+   spread of commit-to-commit differences, floored by the commits' own confidence intervals
+   where asv stored them): nearly as efficient as a mean, and a disturbed run gets no weight.
+   At the tip of the history the after-window is shorter (down to ``MIN_SIZE`` commits), so a
+   fresh step is seen as soon as ``MIN_SIZE`` commits sit at the new level.
 2. **Locate.** Each local maximum of the scan above the threshold is moved to the split that best
-   fits two constant levels (least absolute deviations) near it: the first commit at the new level.
+   fits two constant levels (Huber loss) near it: the first commit at the new level.
 3. **Confirm.** Every candidate is tested segment against segment (up to ``SEGMENT`` commits each
    side, bounded by its neighbours): first the robust z-score again (vectorised), then a
    Mann-Whitney U test on the raw samples where they are stored, on the per-commit values where
-   not. The weakest candidate that fails is dropped and its neighbours re-tested, until all pass. The ratio's confidence interval
-   is the Hodges-Lehmann interval of the same data.
+   not. The weakest candidate that fails is dropped and its neighbours re-tested, until all
+   pass. The ratio's confidence interval is the Hodges-Lehmann interval of the same data.
 
 Everything needed per series is a few vectorised passes over arrays of a few thousand values.
 """
@@ -90,7 +91,10 @@ def detect_changes(
         return []
     sigma = _noise(y, _subset(ci_low, keep), _subset(ci_high, keep))
     noise = _Noise(scale=sigma, se=sigma * _level_se(y, sigma))
-    raw = None if samples is None else [samples[i] for i in keep]  # logged when tested
+    if samples is None or keep.size == len(samples):
+        raw = samples  # logged where tested
+    else:
+        raw = [samples[i] for i in keep]
 
     candidates = _scan(y, noise, threshold)
     candidates = _locate(y, noise.scale, candidates)

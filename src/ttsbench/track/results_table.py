@@ -194,7 +194,7 @@ def _plain_grid(name, fields, description, checks):
             continue
         if not isinstance(stats, list) or len(stats) != n or not set(map(type, stats)) <= OPTIONAL:
             return None
-        checks.extend(x for x in stats if x is not None)
+        checks.extend(stats if None not in stats else [x for x in stats if x is not None])
     samples = fields.get("samples")
     if samples is not None and (not isinstance(samples, list) or len(samples) != n
                                 or not set(map(type, samples)) <= {list, type(None)}):
