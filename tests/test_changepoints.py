@@ -136,10 +136,10 @@ def test_a_disturbed_run_at_the_tip_is_not_a_change():
 
 
 def test_a_disturbed_run_gets_no_weight_in_a_fresh_window():
-    from ttsbench.track.changepoints import _window_levels
+    from ttsbench.track.levels import window_levels
 
     y = np.log(np.r_[noisy(3, sigma=0.02, seed=11), 1.2])
-    whole, clean = _window_levels(y, np.array([0, 0]), np.array([4, 3]), 0.02)
+    whole, clean = window_levels(y, np.array([0, 0]), np.array([4, 3]), 0.02)
     assert whole == pytest.approx(clean, abs=1e-6)
 
 
@@ -151,10 +151,10 @@ def test_long_ci_runner_series_without_step_raise_no_alarm(seed):
 def test_the_rank_test_is_scipys_asymptotic_mann_whitney():
     from scipy import stats
 
-    from ttsbench.track.changepoints import _mann_whitney_p
+    from ttsbench.track.rank_tests import mann_whitney_p
 
     rng = np.random.default_rng(9)
     for n1, n2, shift in ((3, 50, 0.5), (30, 100, 0.1), (100, 100, 0.0)):
         x, y = np.round(rng.normal(shift, 1, n1), 1), np.round(rng.normal(0, 1, n2), 1)
         expected = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic").pvalue
-        assert _mann_whitney_p(x, y) == pytest.approx(expected, rel=1e-9)
+        assert mann_whitney_p(x, y) == pytest.approx(expected, rel=1e-9)

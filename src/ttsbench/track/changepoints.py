@@ -29,7 +29,9 @@ import math
 from typing import Sequence
 
 import numpy as np
-from statistics import NormalDist
+
+from ttsbench.track.levels import level_se, noise_scale, window_levels
+from ttsbench.track.rank_tests import hodges_lehmann_interval, mann_whitney_p
 
 WINDOW_BEFORE = 30
 WINDOW_AFTER = 10
@@ -37,11 +39,7 @@ MIN_SIZE = 3
 SEGMENT = 50
 SAMPLE_COMMITS = 10
 THRESHOLD = 3.25
-NOISE_FLOOR = 0.002
-BIWEIGHT_C = 4.685  # Tukey's biweight: 95 % efficient on Gaussian noise
-LEVEL_STEPS = 5
 HUBER_K = 1.5  # the two-level fit's loss
-Z99 = NormalDist().inv_cdf(0.995)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,8 +87,8 @@ def detect_changes(
     n = y.size
     if n < 2 * MIN_SIZE:
         return []
-    sigma = _noise(y, _subset(ci_low, keep), _subset(ci_high, keep))
-    noise = _Noise(scale=sigma, se=sigma * _level_se(y, sigma))
+    sigma = noise_scale(y, _subset(ci_low, keep), _subset(ci_high, keep))
+    noise = _Noise(scale=sigma, se=sigma * level_se(y, sigma))
     if samples is None or keep.size == len(samples):
         raw = samples  # logged where tested
     else:
@@ -114,69 +112,9 @@ def _log_samples(values) -> np.ndarray | None:
     return np.log(values) if values.size else None
 
 
-def _noise(y: np.ndarray, ci_low, ci_high) -> float:
-    """Relative noise of one commit: MAD of differences, floored by the stored 99 % CIs."""
-    diffs = np.diff(y)
-    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / math.sqrt(2)
-    if ci_low is not None and ci_high is not None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            width = np.log(ci_high) - np.log(ci_low)
-        width = width[np.isfinite(width) & (width > 0)]
-        if width.size:
-            sigma = max(sigma, float(np.median(width)) / (2 * Z99))
-    return max(float(sigma), NOISE_FLOOR)
-
-
-def _level_se(y: np.ndarray, sigma: float) -> float:
-    """Standard error of a one-commit level in units of ``sigma`` (sandwich estimate).
-
-    About 1.03 on Gaussian noise; larger on heavy-tailed noise, where the weighted residuals
-    still carry more spread than ``sigma`` says. Commit-to-commit differences stand in for
-    residuals.
-    """
-    diffs = np.diff(y)
-    u = (diffs - np.median(diffs)) / (sigma * math.sqrt(2) * BIWEIGHT_C)
-    near = np.abs(u) < 1
-    psi = np.where(near, u * (1 - u * u) ** 2, 0.0)
-    slope = np.mean(np.where(near, (1 - u * u) * (1 - 5 * u * u), 0.0))
-    if u.size == 0 or slope <= 0:
-        return 1.0
-    return max(1.0, float(BIWEIGHT_C * np.sqrt(np.mean(psi * psi)) / slope))
-
-
-def _window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma: float) -> np.ndarray:
-    """Robust level of ``y[start:stop]`` for each pair, vectorised (empty windows give NaN).
-
-    Tukey's biweight with the series' noise as its scale, iterated from the median: about as
-    efficient as a mean on Gaussian noise (3 commits at a new level carry nearly the weight of
-    3 means), and a run disturbed by more than ``BIWEIGHT_C`` sigma gets no weight at all, so
-    one disturbed run at the tip does not drag a fresh window's level (a median of 3 would sit
-    on the higher of the other two).
-    """
-    lengths = stops - starts
-    width = max(int(lengths.max(initial=0)), 1)
-    index = starts[:, None] + np.arange(width)[None, :]
-    inside = index < stops[:, None]
-    windows = np.where(inside, y[np.minimum(index, y.size - 1)], np.inf)
-    windows.sort(axis=1)
-    rows = np.arange(len(starts))
-    low = np.clip((lengths - 1) // 2, 0, width - 1)
-    high = np.clip(lengths // 2, 0, width - 1)
-    level = (windows[rows, low] + windows[rows, high]) / 2
-    inside = np.isfinite(windows)
-    windows = np.where(inside, windows, 0.0)
-    for _ in range(LEVEL_STEPS):
-        u = (windows - level[:, None]) / (BIWEIGHT_C * sigma)
-        weight = np.where(inside & (np.abs(u) < 1), (1 - u * u) ** 2, 0.0)
-        total = weight.sum(axis=1)
-        level = np.where(total > 0, (weight * windows).sum(axis=1) / np.where(total > 0, total, 1),
-                         level)
-    return np.where(lengths > 0, level, np.nan)
-
-
 def _z_scores(y, noise, split, starts, stops):
-    before = _window_levels(y, starts, split, noise.scale)
-    after = _window_levels(y, split, stops, noise.scale)
+    before = window_levels(y, starts, split, noise.scale)
+    after = window_levels(y, split, stops, noise.scale)
     n_before, n_after = split - starts, stops - split
     se = noise.se * np.sqrt(1 / np.maximum(n_before, 1) + 1 / np.maximum(n_after, 1))
     return (after - before) / se, before, after
@@ -220,8 +158,8 @@ def _locate(y: np.ndarray, sigma: float, candidates: list[int]) -> list[int]:
         if tries.size == 0:
             continue
         lefts, rights = np.full(tries.size, left), np.full(tries.size, right)
-        old = _window_levels(y, lefts, tries, sigma)
-        new = _window_levels(y, tries, rights, sigma)
+        old = window_levels(y, lefts, tries, sigma)
+        new = window_levels(y, tries, rights, sigma)
         segment = y[left:right]
         level = np.where(np.arange(left, right)[None, :] < tries[:, None], old[:, None], new[:, None])
         costs = _huber_loss((segment[None, :] - level) / sigma).sum(axis=1)
@@ -279,8 +217,8 @@ def _segment_test(y, noise, raw, splits, i, alpha) -> Change:
     # Reported levels are the segments' medians: they do not depend on the estimated noise.
     before, after = np.median(y[start:split]), np.median(y[split:stop])
     old, new = _segment_data(y, raw, start, split, stop)
-    p_value = _mann_whitney_p(new, old)
-    shift_low, shift_high = _hodges_lehmann_interval(old, new, alpha)
+    p_value = mann_whitney_p(new, old)
+    shift_low, shift_high = hodges_lehmann_interval(old, new, alpha)
     return Change(
         index=split,
         before=float(np.exp(before)),
@@ -301,34 +239,6 @@ def _segment_data(y, raw, start, split, stop) -> tuple[np.ndarray, np.ndarray]:
         if len(old) >= MIN_SIZE and len(new) >= MIN_SIZE:
             return np.concatenate(old), np.concatenate(new)
     return y[start:split], y[split:stop]
-
-
-def _mann_whitney_p(x: np.ndarray, y: np.ndarray) -> float:
-    """Two-sided Mann-Whitney U p-value: normal approximation with tie and continuity
-    corrections (``scipy.stats.mannwhitneyu(method="asymptotic")``, without importing scipy,
-    which costs a second on every ``ttsbench history`` run)."""
-    n1, n2 = x.size, y.size
-    n = n1 + n2
-    _, inverse, counts = np.unique(np.concatenate([x, y]), return_inverse=True, return_counts=True)
-    average_rank = np.cumsum(counts) - (counts - 1) / 2
-    u1 = average_rank[inverse.ravel()[:n1]].sum() - n1 * (n1 + 1) / 2
-    u = max(u1, n1 * n2 - u1)
-    ties = float((counts ** 3 - counts).sum())
-    spread = math.sqrt(n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))))
-    if spread == 0:
-        return 1.0
-    z = (u - n1 * n2 / 2 - 0.5) / spread
-    return min(1.0, math.erfc(z / math.sqrt(2)))
-
-
-def _hodges_lehmann_interval(old: np.ndarray, new: np.ndarray, alpha: float) -> tuple[float, float]:
-    """Distribution-free confidence interval of the shift ``new - old`` (Mann-Whitney inversion)."""
-    differences = np.sort((new[:, None] - old[None, :]).ravel())
-    m, k = new.size, old.size
-    spread = math.sqrt(m * k * (m + k + 1) / 12)
-    rank = int(math.floor(m * k / 2 - NormalDist().inv_cdf(1 - alpha / 2) * spread))
-    rank = min(max(rank, 0), differences.size - 1)
-    return float(differences[rank]), float(differences[differences.size - 1 - rank])
 
 
 __all__ = ["Change", "detect_changes"]
