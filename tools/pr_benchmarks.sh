@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Tier-1 benchmarks of a pull request: asv continuous BASE vs HEAD, then ttsbench compare.
+# Tier-1 benchmarks of a pull request: `ttsbench gate BASE HEAD`, its markdown report kept.
 #
 #   tools/pr_benchmarks.sh BASE HEAD OUT_DIR
 #
-# Writes OUT_DIR/report.md (the markdown comparison, or why there is none), OUT_DIR/asv.log and,
-# when PR_NUMBER is set, OUT_DIR/pr_number for the job that posts the comment. Exits with
-# `ttsbench compare`'s code: 0 fine, 1 a regression at or above FAIL_ON, 2 nothing measured. asv's
-# own exit code mixes "regressed" with "failed to run", so it is logged and not used.
+# The gate runs asv in independent rounds per side, interleaved base/head, into OUT_DIR/rounds
+# (never into .asv/results, which it only reads for main's run-to-run spread when the job restored
+# it), and decides on rounds as clusters (docs/statistics.md). Writes OUT_DIR/report.md (the
+# markdown report, or why there is none), OUT_DIR/gate.log (progress and errors; asv's own output
+# is OUT_DIR/rounds/asv.log) and, when PR_NUMBER is set, OUT_DIR/pr_number for the job that posts
+# the comment. Exits with the gate's code: 0 fine, 1 a regression at or above FAIL_ON, 2 nothing
+# measured (e.g. a commit that fails to build) or bad input.
 #
-# Environment: ASV (default: asv), TTSBENCH (default: ttsbench), BENCH (asv regex, default
-# ^tier1\.), FAIL_ON (default high), ASV_MACHINE (default: ci-runner), PR_NUMBER.
+# Environment: TTSBENCH (default: ttsbench), BENCH (asv regex, default ^tier1\.), ROUNDS (rounds
+# per side, default: the gate's), FAIL_ON (default medium), ASV_MACHINE (default: ci-runner),
+# PR_NUMBER.
 set -euo pipefail
 
 if [[ $# -ne 3 ]]; then
@@ -17,41 +21,34 @@ if [[ $# -ne 3 ]]; then
     exit 2
 fi
 base=$1 head=$2 out=$3
-asv=${ASV:-asv}
 ttsbench=${TTSBENCH:-ttsbench}
 bench=${BENCH:-^tier1\\.}
-fail_on=${FAIL_ON:-high}
+fail_on=${FAIL_ON:-medium}
 machine=${ASV_MACHINE:-ci-runner}
 
-mkdir -p "$out"
 base_hash=$(git rev-parse --verify "$base^{commit}")
 head_hash=$(git rev-parse --verify "$head^{commit}")
-if [[ -n "${PR_NUMBER:-}" ]]; then
-    if [[ ! "$PR_NUMBER" =~ ^[0-9]+$ ]]; then
-        echo "PR_NUMBER must be a number, got '$PR_NUMBER'" >&2
-        exit 2
-    fi
-    printf '%s\n' "$PR_NUMBER" > "$out/pr_number"
+if [[ -n "${PR_NUMBER:-}" && ! "$PR_NUMBER" =~ ^[0-9]+$ ]]; then
+    echo "PR_NUMBER must be a number, got '$PR_NUMBER'" >&2
+    exit 2
 fi
+mkdir -p "$out"
+[[ -n "${PR_NUMBER:-}" ]] && printf '%s\n' "$PR_NUMBER" > "$out/pr_number"
 
-"$asv" machine --yes --machine "$machine" > "$out/asv.log" 2>&1
-# Samples are recorded by default; rounds interleave base and head so drift hits both alike.
-asv_status=0
-"$asv" continuous --interleave-rounds --show-stderr --machine "$machine" \
-    --bench "$bench" "$base_hash" "$head_hash" >> "$out/asv.log" 2>&1 || asv_status=$?
-echo "asv continuous exited $asv_status (not used: the gate is ttsbench compare)" >> "$out/asv.log"
-
+rounds=()
+[[ -n "${ROUNDS:-}" ]] && rounds=(--rounds "$ROUNDS")
 status=0
-"$ttsbench" compare "$base_hash" "$head_hash" --machine "$machine" --format markdown \
-    --fail-on "$fail_on" > "$out/report.md" 2> "$out/compare.err" || status=$?
+"$ttsbench" gate "$base_hash" "$head_hash" --machine "$machine" --bench "$bench" "${rounds[@]}" \
+    --workdir "$out/rounds" --format markdown --fail-on "$fail_on" \
+    > "$out/report.md" 2> "$out/gate.log" || status=$?
 if [[ $status -ge 2 ]]; then
     {
         echo "### Benchmarks: no comparison"
         echo
-        echo "\`ttsbench compare\` measured nothing to compare (exit $status):"
+        echo "\`ttsbench gate\` measured nothing to compare (exit $status):"
         echo
         echo '```'
-        tail -n 20 "$out/compare.err"
+        tail -n 20 "$out/gate.log"
         echo '```'
     } > "$out/report.md"
 fi

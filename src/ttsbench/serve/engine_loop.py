@@ -4,7 +4,7 @@
 returns an ``AudioStream``, an async iterator of 16-bit PCM chunks; closing it early (a client
 that went away) cancels the request, which leaves the batch at the next frame. Decoding runs on
 its own thread so a step of the batch never waits for another request's chunk; first chunks are
-decoded before later ones, since a listener is waiting for them.
+decoded before later ones and on their own, since a listener is waiting for them.
 """
 
 from __future__ import annotations
@@ -185,9 +185,11 @@ class EngineLoop:
             stream.loop.call_soon_threadsafe(stream.queue.put_nowait, _END)
 
     def _take_jobs(self) -> list:
-        """Up to ``DECODE_GROUP`` jobs, first chunks first, each stream's chunks in order."""
-        firsts = [job for job in self._jobs if job.first][:DECODE_GROUP]
-        taken = firsts + [job for job in self._jobs if not job.first][:DECODE_GROUP - len(firsts)]
+        """Up to ``DECODE_GROUP`` first chunks if any wait (decoded on their own, as a
+        listener is waiting for them), else the oldest later chunks; FIFO within each kind,
+        so a stream's chunks stay in order."""
+        firsts = [job for job in self._jobs if job.first]
+        taken = (firsts or list(self._jobs))[:DECODE_GROUP]
         ids = {id(job) for job in taken}
         self._jobs = deque(job for job in self._jobs if id(job) not in ids)
         return taken

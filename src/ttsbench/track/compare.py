@@ -4,8 +4,9 @@ Decision rule for a benchmark measured on both sides (see docs/statistics.md for
 
 * with at least two rounds on both sides (``method="rounds"``, the gate's frames; see
   :mod:`ttsbench.track.clustered`): changed when the Benjamini–Hochberg adjusted p-value of
-  Welch's t on the log per-round medians is below ``alpha``, the t CI of the ratio excludes 1
-  and the ratio moved by at least ``noise_floor``;
+  Yuen's trimmed Welch t on the log round values is below ``alpha``, the t CI of the ratio
+  excludes 1 and the ratio moved by at least ``noise_floor``; the rounds measure this pair's
+  between-run noise themselves, so the history's spread (below) is reported, not required;
 * with samples on both sides (``method="mann-whitney"``): changed when the Benjamini–Hochberg
   adjusted Mann–Whitney p-value is below ``alpha``, |Cliff's delta| is at least ``min_effect``,
   the bootstrap CI of the ratio of medians excludes 1 and the ratio moved by at least
@@ -14,7 +15,7 @@ Decision rule for a benchmark measured on both sides (see docs/statistics.md for
   overlap (asv's fallback) and the ratio moved by at least ``noise_floor``;
 * with neither (``method="no-stats"``, e.g. a ``track_`` value): changed when the ratio passes
   asv's factor (``no_stats_factor``, 1.1);
-* in every case, when the loaded results hold a history of the series (at least
+* in every case but ``rounds``, when the loaded results hold a history of the series (at least
   ``run_noise_history`` other commits of the same machine, env, benchmark, parameters and
   benchmark version), |log ratio| must also exceed ``run_noise_k`` times the series' run-to-run
   spread (:func:`~ttsbench.track.stats.run_to_run_spread` of those commits' medians): samples of
@@ -174,7 +175,8 @@ def decide(row: CompareRow, config: TrackerConfig, alpha: float) -> None:
         within_run = row.comparison.intervals_overlap is False and moved
     else:
         within_run = row.ratio >= config.no_stats_factor or row.ratio <= 1.0 / config.no_stats_factor
-    drift_limit = config.run_noise_k * row.run_spread
+    # rounds measure the between-run noise of this very pair; history's spread adds other days' drift
+    drift_limit = config.run_noise_k * row.run_spread if row.method != "rounds" else math.nan
     beyond_drift = not math.isfinite(drift_limit) or abs(math.log(row.ratio)) > drift_limit
     notes = [row.note] if row.note else []
     if not math.isfinite(row.run_spread) and row.method != "rounds":

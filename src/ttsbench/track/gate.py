@@ -60,9 +60,7 @@ def load_history(results_dir: Path | str | None, machine: str) -> pd.DataFrame |
         return None
 
 
-def _require_measurement(rows, measured: pd.DataFrame, base: str, head: str, workdir: Path) -> None:
-    if any(r.kind in MEASURED_KINDS for r in rows):
-        return
+def _require_builds(measured: pd.DataFrame, base: str, head: str, workdir: Path) -> None:
     for side, commit in (("base", base), ("head", head)):
         statuses = measured.loc[measured["side"] == side, "status"]
         if statuses.empty or (statuses == "failed").all():
@@ -71,6 +69,11 @@ def _require_measurement(rows, measured: pd.DataFrame, base: str, head: str, wor
                 f"{commit[:12]} failed to build or to import the suite (every benchmark failed); "
                 f"see {workdir / 'asv.log'}"
             )
+
+
+def _require_measurement(rows: list[CompareRow], base: str, head: str, workdir: Path) -> None:
+    if any(r.kind in MEASURED_KINDS for r in rows):
+        return
     counts = pd.Series([r.kind for r in rows]).value_counts().to_dict() if rows else {}
     raise TtsbenchError(
         f"measured nothing comparable between {base[:12]} and {head[:12]} "
@@ -93,7 +96,8 @@ def measure_and_compare(base: str, head: str, *, asv_config: Path | str, workdir
     workdir = Path(workdir)
     measured = measure_pair(base, head, asv_config=asv_config, workdir=workdir, protocol=protocol,
                             env=env, progress=progress)
+    _require_builds(measured, base, head, workdir)
     frame = gate_frame(measured, load_history(results_dir, protocol.machine), exclude=(base, head))
     rows = compare_commits(frame, "BASE", "HEAD", config=config)
-    _require_measurement(rows, measured, base, head, workdir)
+    _require_measurement(rows, base, head, workdir)
     return GateResult(base, head, rows, measured, workdir, time.monotonic() - began)

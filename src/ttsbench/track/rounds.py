@@ -25,7 +25,7 @@ import pandas as pd
 from asv import util as asv_util
 
 from ttsbench.errors import TtsbenchError
-from ttsbench.track.loader import load_results
+from ttsbench.track.loader import COLUMNS, load_results
 from ttsbench.track.protocol import Protocol
 
 SIDES = ("base", "head")
@@ -76,12 +76,12 @@ def _ensure_machine(config: Path, machine: str, log: Path, env) -> None:
         run_asv(["machine", "--yes", "--machine", machine, "--config", str(config)], config.parent, log, env)
 
 
-def _all_failed(results_dir: Path) -> bool:
+def _load_round(results_dir: Path, machine: str | None) -> pd.DataFrame | None:
+    """One round's results; None when asv recorded none (e.g. the commit failed to build)."""
     try:
-        frame = load_results(results_dir, higher_is_better=())
+        return load_results(results_dir, machine=machine)
     except TtsbenchError:
-        return True
-    return bool(len(frame)) and bool((frame["status"] == "failed").all())
+        return None
 
 
 def measure_pair(base: str, head: str, *, asv_config: Path | str, workdir: Path | str,
@@ -91,8 +91,9 @@ def measure_pair(base: str, head: str, *, asv_config: Path | str, workdir: Path 
 
     The frame is :func:`~ttsbench.track.loader.load_results`'s with two more columns, ``side``
     ("base" or "head") and ``round`` (1, 2, ...). ``base`` may equal ``head`` (an A/A check).
-    A side whose first round fails every benchmark (a failed build or suite import) is not run
-    again. asv's output goes to ``workdir/asv.log``. ``env``: the environment asv runs in.
+    When a side's first round fails every benchmark (a failed build or suite import), nothing
+    can be compared and no further round is run. asv's output goes to ``workdir/asv.log``.
+    ``env``: the environment asv runs in (default: this process's).
     """
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -103,10 +104,10 @@ def measure_pair(base: str, head: str, *, asv_config: Path | str, workdir: Path 
     broken: set[str] = set()
     frames = []
     for number in range(1, protocol.rounds + 1):
+        if broken:
+            break
         order = SIDES if number % 2 else SIDES[::-1]
         for side in order:
-            if side in broken:
-                continue
             if progress:
                 progress(f"round {number}/{protocol.rounds}: {side} {commits[side][:12]}")
             results = workdir / side / f"round-{number:02d}"
@@ -116,11 +117,22 @@ def measure_pair(base: str, head: str, *, asv_config: Path | str, workdir: Path 
             run_asv(["run", "--config", str(config), "--machine", protocol.machine, "--record-samples",
                      "--show-stderr", "-a", "rounds=1", "--bench", protocol.bench, f"{commits[side]}^!"],
                     workdir, log, env)
-            if number == 1 and _all_failed(results):
+            frame = _load_round(results, protocol.machine)
+            if number == 1 and (frame is None or (frame["status"] == "failed").all()):
                 broken.add(side)
-            if (results / protocol.machine).is_dir():
-                frame = load_results(results, machine=protocol.machine, higher_is_better=None)
+            if frame is not None:
                 frames.append(frame.assign(side=side, round=number))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*COLUMNS, "side", "round"])
+
+
+def load_rounds(workdir: Path | str, machine: str | None = None) -> pd.DataFrame:
+    """The frame :func:`measure_pair` returned, read back from its ``workdir`` (rounds asv did
+    not finish are left out)."""
+    workdir = Path(workdir)
+    frames = [frame.assign(side=side, round=int(results.name.split("-")[1]))
+              for side in SIDES for results in sorted((workdir / side).glob("round-*"))
+              if (frame := _load_round(results, machine)) is not None]
     if not frames:
-        raise TtsbenchError(f"asv recorded no results for {base[:12]} or {head[:12]}; see {log}")
+        raise TtsbenchError(f"no gate rounds under {workdir} (expected base/round-01 ...); "
+                            "pass a --workdir of ttsbench gate")
     return pd.concat(frames, ignore_index=True)
