@@ -239,3 +239,15 @@ def test_a_tentative_change_is_labelled_as_such(planted):
     html = pages.environment().from_string(
         '{% from "_changes.html" import change_table %}{{ change_table(rows, "") }}').render(rows=[row])
     assert 'class="regression high tentative"' in html and "(tentative)" in html
+
+
+def test_the_cli_starts_without_torch():
+    """publish's timing targets: building the parser must not pay torch's import (seconds)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from ttsbench.cli import build_parser; build_parser(); "
+            "print('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
