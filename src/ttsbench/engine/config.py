@@ -21,7 +21,7 @@ NUM_CODE_GROUPS = 16
 
 @dataclass(frozen=True)
 class DecoderStackConfig:
-    """The size of a stack of Qwen3 decoder layers (what ``layers.decoder_layers`` reads).
+    """A stack of Qwen3 decoder layers: what ``layers.decoder_layers`` and the RoPE tables read.
 
     The talker, the code predictor and the delayed-pattern LM are such stacks; RoPE base and norm
     epsilon are keyword-only so each model's own fields keep their positional order.
