@@ -67,10 +67,10 @@ class Serving:
     def setup_cache(self):
         try:
             common.device()
-            models.engine_api("serve.app", "create_app")
-            settings_class = models.engine_api("serve.loadgen", "LoadSettings")
-            run_load = models.engine_api("serve.loadgen", "run_load")
-            summarize = models.engine_api("serve.load_report", "summarize")
+            common.require("serve.app", "create_app")
+            settings_class = common.require("serve.loadgen", "LoadSettings")
+            run_load = common.require("serve.loadgen", "run_load")
+            summarize = common.require("serve.load_report", "summarize")
         except NotImplementedError as skip:
             return {level: str(skip) for level in LEVELS}
         levels = [lv for lv in LEVELS if common.DEVICE == "cuda" or lv in CPU_LEVELS]

@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
         raise TtsbenchError(f"--max-queue {args.max_queue}: must be 0 or more")
     if args.cuda_graphs:
         raise TtsbenchError("--cuda-graphs: the batched server runs the eager engine; drop it")
+    if args.mode != "text":
+        raise TtsbenchError(f"--mode {args.mode}: the server speaks text mode only (a voice "
+                            "names a sampling seed); drop --mode")
     synthesizer = build_synthesizer(args)
     metrics = ServerMetrics()
     engine = EngineLoop(BatchScheduler(synthesizer, max_batch), metrics, max_queue=args.max_queue)

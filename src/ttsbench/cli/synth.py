@@ -83,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     from ttsbench.engine.audio import write_wav  # imports torch: not at `ttsbench --help` time
 
     try:
+        from ttsbench.engine.audio import write_wav  # torch: only when synthesizing
+
         write_wav(args.out, result.audio, result.sample_rate)
     except OSError as exc:
         raise TtsbenchError(f"cannot write --out {args.out}: {exc.strerror}") from None
