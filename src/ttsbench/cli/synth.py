@@ -80,8 +80,6 @@ def run(args: argparse.Namespace) -> int:
         import numpy as np
 
         np.save(args.codes_out, result.codes.numpy())
-    from ttsbench.engine.audio import write_wav  # imports torch: not at `ttsbench --help` time
-
     try:
         from ttsbench.engine.audio import write_wav  # torch: only when synthesizing
 
