@@ -6,16 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from asvresults import bench, write_benchmarks, write_result
+from claims_helpers import lognormal_run, run_claims, write_claims
 
-from ttsbench.cli import main
 from ttsbench.track.claims import load_claims
 
 HEAD = "c3" * 20
 SEED_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "claims.seed.toml"
-
-
-def run_of(seed, scale, n=20):
-    return list(np.random.default_rng(seed).lognormal(np.log(scale), 0.01, n))
 
 
 @pytest.fixture
@@ -28,9 +24,9 @@ def results(tmp_path):
         "t.Arch.time_synthesize": {"param_names": names, "params": grid},
         "t.First.time_first_chunk": {"param_names": ["chunk_frames"], "params": [["1", "4"]]},
     })
-    unified, separate = run_of(1, 0.100), run_of(2, 0.120)
+    unified, separate = lognormal_run(1, 0.100), lognormal_run(2, 0.120)
     values = [np.median(unified), np.nan, np.median(separate), np.nan]
-    first, single = run_of(3, 0.060), run_of(4, 0.030)
+    first, single = lognormal_run(3, 0.060), lognormal_run(4, 0.030)
     write_result(root, "box", HEAD, {
         "t.Arch.time_synthesize": bench(values, samples=[unified, None, separate, None],
                                         params=grid),
@@ -40,22 +36,16 @@ def results(tmp_path):
     return root
 
 
-def claims(tmp_path, body):
-    path = tmp_path / "claims.toml"
-    path.write_text(body, encoding="utf-8")
-    return path
-
-
 def run(capsys, path, results, *extra):
-    code = main(["claims", str(path), HEAD[:8], "--results", str(results), *extra])
-    return (code, *capsys.readouterr())
+    return run_claims(capsys, path, (HEAD[:8],), results, *extra)
 
 
 AB = '[[claim]]\nname = "unified"\nbenchmark = "time_synthesize"\nab = "arch"\nbase = "separate"\nhead = "unified"\n'
 
 
 def test_ab_claim_inside_its_range_is_validated_at_one_commit(capsys, tmp_path, results):
-    path = claims(tmp_path, AB + 'params = "cuda_graphs=False"\nchange = ["-25ms", "-15ms"]\n')
+    body = AB + 'params = "cuda_graphs=False"\nchange = ["-25ms", "-15ms"]\n'
+    path = write_claims(tmp_path, body)
     code, out, err = run(capsys, path, results)
     assert code == 0, out + err
     assert out.splitlines()[1].startswith("VALIDATED") and "estimate -19.9ms" in out
@@ -63,7 +53,7 @@ def test_ab_claim_inside_its_range_is_validated_at_one_commit(capsys, tmp_path, 
 
 def test_ab_claim_outside_its_range_is_not_validated_and_recommended_on(capsys, tmp_path,
                                                                         results):
-    path = claims(tmp_path, AB + 'params = "cuda_graphs=False"\nchange = ["-40%", "-30%"]\n')
+    path = write_claims(tmp_path, AB + 'params = "cuda_graphs=False"\nchange = ["-40%", "-30%"]\n')
     code, out, _ = run(capsys, path, results, "--format", "json")
     data = json.loads(out)
     assert code == 1 and data["claims"] == {"unified": "NOT VALIDATED"}
@@ -74,7 +64,7 @@ def test_ab_claim_outside_its_range_is_not_validated_and_recommended_on(capsys, 
 def test_ab_claim_on_skipped_series_is_no_data(capsys, tmp_path, results):
     body = ('[[claim]]\nname = "graphs"\nbenchmark = "time_synthesize"\nab = "cuda_graphs"\n'
             'base = false\nhead = true\nchange = ["-24.2%", "-9.1%"]\n')
-    code, out, _ = run(capsys, claims(tmp_path, body), results)
+    code, out, _ = run(capsys, write_claims(tmp_path, body), results)
     assert code == 2 and out.splitlines()[1].startswith("NO DATA")
     assert "skipped" in out
 
@@ -82,11 +72,11 @@ def test_ab_claim_on_skipped_series_is_no_data(capsys, tmp_path, results):
 def test_bound_claim_is_judged_on_the_median_ci(capsys, tmp_path, results):
     body = ('[[claim]]\nname = "first audio"\nbenchmark = "time_first_chunk"\n'
             'params = "chunk_frames=4"\nbelow = "100ms"\n')
-    code, out, _ = run(capsys, claims(tmp_path, body), results)
+    code, out, _ = run(capsys, write_claims(tmp_path, body), results)
     assert code == 0 and "VALIDATED" in out.splitlines()[1] and "estimate +59.8ms" in out
     assert "Cliff" not in out
     body = body.replace("100ms", "50ms")
-    code, out, _ = run(capsys, claims(tmp_path, body), results)
+    code, out, _ = run(capsys, write_claims(tmp_path, body), results)
     assert code == 1 and "NOT VALIDATED" in out.splitlines()[1]
     assert "these measured series meet it: chunk_frames=1: median 30.0 ms" in out
 
@@ -102,7 +92,7 @@ def test_bound_claim_is_judged_on_the_median_ci(capsys, tmp_path, results):
     ('[[claim]]\nbenchmark = "time_synthesize"\nchange = ["-1%", "1%"]\n', "give BASE and HEAD"),
 ])
 def test_bad_ab_claims_are_one_line_and_exit_2(capsys, tmp_path, results, body, message):
-    code, _, err = run(capsys, claims(tmp_path, body), results)
+    code, _, err = run(capsys, write_claims(tmp_path, body), results)
     assert code == 2 and err.count("\n") == 1 and message in err
 
 

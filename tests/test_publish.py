@@ -217,7 +217,7 @@ def test_make_bench_prints_the_tracker_index():
 
 
 def test_a_tentative_change_is_labelled_as_such(planted):
-    """history labels a change it has not confirmed yet (``status``); the site says so."""
+    """history labels a change (``status``): tentative and refuted ones say so; refuted is not open."""
     import dataclasses
 
     from ttsbench.track.history import HistoryChange
@@ -232,6 +232,22 @@ def test_a_tentative_change_is_labelled_as_such(planted):
                       ci_high=1.4, p_value=1e-4, severity="high", kind="regression", fixed_by=None, index=5)
     row = pages.change_row(change, None)
     assert (row["status"], row["detection"]) == ("open", "tentative")
+    refuted = pages.change_row(dataclasses.replace(change, status="refuted"), None)
+    assert (refuted["status"], refuted["detection"]) == ("", "refuted")  # not an open regression
+    confirmed = pages.change_row(dataclasses.replace(change, status="confirmed"), None)
+    assert (confirmed["status"], confirmed["detection"]) == ("open", "")
     html = pages.environment().from_string(
         '{% from "_changes.html" import change_table %}{{ change_table(rows, "") }}').render(rows=[row])
     assert 'class="regression high tentative"' in html and "(tentative)" in html
+
+
+def test_the_cli_starts_without_torch():
+    """publish's timing targets: building the parser must not pay torch's import (seconds)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from ttsbench.cli import build_parser; build_parser(); "
+            "print('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

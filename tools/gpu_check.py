@@ -4,9 +4,9 @@ Used by tools/gpu_check.sh on a bare GPU box: only the source tree (PYTHONPATH=s
 repository root), PyTorch with CUDA, numpy, scipy, pandas, jinja2, matplotlib, nvidia-ml-py,
 psutil and pytest are assumed; neither asv nor gitpython. Steps, in order, each with a share
 of the budget: the CUDA tests (pytest), ``ttsbench e2e`` at 0.6b and 1.7b in bf16 with and
-without CUDA graphs for both arches (short and medium fixtures), one quick pass over every tier-2 case on cuda (the asv
-classes called directly: setup, one timed call, teardown), and the GPU memory NVML saw
-throughout (sampled at 10 Hz). Without a CUDA device the report says so and nothing runs.
+without CUDA graphs for both arches (short and medium fixtures), one quick pass over every
+tier-2 case on cuda (the asv classes called directly: setup, one timed call, teardown), and the
+GPU memory NVML saw throughout (sampled at 10 Hz). Without a CUDA device the report says so and nothing runs.
 """
 
 from __future__ import annotations

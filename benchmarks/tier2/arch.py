@@ -6,21 +6,19 @@ and the code predictor as two engines that hand their tensors through the host e
 
 from .. import common
 from . import models
+from .cases import EndToEndCase
 
 
-class Arch:
+class Arch(EndToEndCase):
     """The short fixture end to end (fixed frame count) per arch and CUDA-graph setting."""
 
     params = (models.PRESETS, models.ARCHS, [False, True])
     param_names = ["preset", "arch", "cuda_graphs"]
-    timeout = 600
+    version = "138ceafa7f6d580e90cd5bfa4454b1b7ec9b51f070104d9f458034cdeb9f2d54"
     repeat = (2, 6, 10.0)
-    rounds = 2  # rounds interleave the parameter values in time: A/B pairs share the load
-    warmup_time = 0
 
     def setup(self, preset, arch, cuda_graphs):
-        self.device = models.device_for(preset)
-        self.synthesizer = models.synthesizer(preset, cuda_graphs, arch=arch)
+        self._load(preset, cuda_graphs, arch=arch)
         self.workload = models.workload("short")
 
     def time_synthesize(self, preset, arch, cuda_graphs):
@@ -28,23 +26,18 @@ class Arch:
         common.synchronize(self.device)
 
 
-class ConcurrentRequests:
+class ConcurrentRequests(EndToEndCase):
     """Four concurrent requests (the short fixture) served in batches of 1, 2 or 4: the time to
     serve all four (throughput = 4 requests / this time)."""
 
     params = (models.PRESETS, [1, 2, 4])
     param_names = ["preset", "batch"]
-    timeout = 600
+    version = "fe511816e8d85b9483cd7c30d62deb13ad6b9a3010f7ab3a3cac95c107a79d7c"
     repeat = (2, 6, 20.0)
-    rounds = 2
-    warmup_time = 0
     REQUESTS = 4
 
     def setup(self, preset, batch):
-        self.device = models.device_for(preset)
-        self.synthesizer = models.synthesizer(preset)
-        self.workload = models.workload("short")
-        self.synthesizer.synthesize("Warm up.", 2, fixed_length=True, batch_size=batch)
+        self._load_batched(preset, batch)
 
     def time_serve_requests(self, preset, batch):
         for _ in range(self.REQUESTS // batch):
@@ -53,18 +46,16 @@ class ConcurrentRequests:
         common.synchronize(self.device)
 
 
-class FirstChunk:
+class FirstChunk(EndToEndCase):
     """Streaming the medium fixture: time until the first chunk of 1, 4 or 12 frames arrives."""
 
     params = (models.PRESETS, [1, 4, 12])
     param_names = ["preset", "chunk_frames"]
-    timeout = 600
+    version = "08df2dc1fe45187fabcf2db45851766f855fca9d8d28a77adeed1b83e32cad7b"
     repeat = (2, 6, 10.0)
-    rounds = 2
-    warmup_time = 0
 
     def setup(self, preset, chunk_frames):
-        self.synthesizer = models.synthesizer(preset)
+        self._load(preset)
         self.workload = models.workload("medium")
 
     def time_first_chunk(self, preset, chunk_frames):

@@ -17,10 +17,11 @@ import os
 import sys
 from pathlib import Path
 
+from ttsbench.cli import _options
 from ttsbench.errors import EXIT_OK, EXIT_REGRESSION, TtsbenchError
+from ttsbench.track.config import SEVERITY_NAMES
 
 FORMATS = ("table", "markdown", "json")
-SEVERITIES = ("low", "medium", "high", "critical")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,17 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("base", metavar="BASE", help="the reference commit (any git revision)")
     parser.add_argument("head", metavar="HEAD", help="the commit under test")
-    parser.add_argument("--bench", default=Protocol.bench, help="asv benchmark regex (default: %(default)s)")
+    _options.add_results_options(parser, env=False)
+    _options.add_bench_option(parser, help=f"asv benchmark regex (default: {Protocol.bench})")
     parser.add_argument("--rounds", default=str(Protocol.rounds),
                         help="independent asv rounds per side (default: %(default)s)")
-    parser.add_argument("--machine", default=Protocol.machine, help="asv machine name (default: %(default)s)")
     parser.add_argument("--device", default=os.environ.get("TTSBENCH_DEVICE", "cpu"),
                         help="TTSBENCH_DEVICE series to run (default: $TTSBENCH_DEVICE or cpu)")
-    parser.add_argument("--config", default="asv.conf.json", help="asv.conf.json (default: %(default)s)")
-    parser.add_argument("--results", default=".asv/results",
-                        help="stored results read for the run-to-run spread, never written (default: %(default)s)")
     parser.add_argument("--workdir", help="where the rounds are recorded (default: a new dir under .asv/gate)")
-    parser.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 on a regression this severe or worse (default: [tool.ttsbench] fail_on)")
+    parser.add_argument("--fail-on", choices=SEVERITY_NAMES, help="exit 1 on a regression this severe or worse (default: [tool.ttsbench] fail_on)")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: %(default)s)")
 
 
@@ -50,13 +48,12 @@ def _rounds(text: str) -> int:
 
 
 def _resolve(repo, rev: str) -> str:
-    import git
+    from ttsbench.track.gitrepo import full_hash
 
-    try:
-        return repo.commit(rev).hexsha
-    except (git.GitError, git.BadName, git.BadObject, ValueError) as exc:
-        raise TtsbenchError(f"unknown commit {rev!r} in {repo.working_dir} ({type(exc).__name__}); "
-                            "pass a branch, tag or hash git knows") from None
+    full = full_hash(repo, rev)
+    if full is None:
+        raise TtsbenchError(f"unknown commit {rev!r} in {repo.working_dir}; pass a branch, tag or hash git knows")
+    return full
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,21 +61,18 @@ def run(args: argparse.Namespace) -> int:
 
     from ttsbench.track import report
     from ttsbench.track.compare import exceeds
-    from ttsbench.track.config import load_config
     from ttsbench.track.gate import measure_and_compare
-    from ttsbench.track.loader import find_repository
+    from ttsbench.track.gitrepo import require_repo
     from ttsbench.track.protocol import Protocol
 
-    protocol = Protocol(rounds=_rounds(args.rounds), bench=args.bench, machine=args.machine,
-                        select={"TTSBENCH_DEVICE": args.device})
+    _options.bench_pattern(args)  # a bad regex is one line here, not asv's traceback
+    protocol = Protocol(rounds=_rounds(args.rounds), bench=args.bench or Protocol.bench,
+                        machine=args.machine or Protocol.machine, select={"TTSBENCH_DEVICE": args.device})
+    _options.asv_conf(args, required=True)
     asv_config = Path(args.config)
-    if not asv_config.is_file():
-        raise TtsbenchError(f"no asv config at {asv_config}; run in the project or pass --config asv.conf.json")
-    repo = find_repository(asv_config.resolve().parent)
-    if repo is None:
-        raise TtsbenchError(f"{asv_config.resolve().parent} is not in a git repository; the gate measures commits")
+    repo = require_repo(asv_config.resolve().parent)
     base, head = _resolve(repo, args.base), _resolve(repo, args.head)
-    config = load_config()
+    config = _options.tracker_config(args, "gate")
     fail_on = args.fail_on or config.fail_on
     if args.workdir:
         workdir = Path(args.workdir)
@@ -88,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         workdir = Path(tempfile.mkdtemp(prefix=f"{base[:8]}-{head[:8]}-", dir=root))
     result = measure_and_compare(
         base, head, asv_config=asv_config, workdir=workdir, config=config, protocol=protocol,
-        results_dir=args.results, progress=lambda line: print(f"ttsbench gate: {line}", file=sys.stderr),
+        results_dir=_options.results_dir(args), progress=lambda line: print(f"ttsbench gate: {line}", file=sys.stderr),
     )
     print(f"ttsbench gate: {protocol.rounds} rounds a side in {result.wall_s:.0f} s; rounds in {workdir}",
           file=sys.stderr)

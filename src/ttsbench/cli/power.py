@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
-from pathlib import Path
 
+from ttsbench.cli import _options
 from ttsbench.errors import EXIT_OK, TtsbenchError
 
 HEADER = ["MDE", "Target needs", "sd round", "within", "between", "runs", "Benchmark (Parameter)"]
@@ -32,11 +31,10 @@ def _target(text: str) -> float:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ttsbench.track.protocol import Protocol
 
-    parser.add_argument("--results", default=".asv/results", help="asv results dir or gate work dir (default: %(default)s)")
+    _options.add_results_options(parser)
+    _options.add_bench_option(parser)
     parser.add_argument("--target", default="5%", help="the change each case should see (default: %(default)s)")
     parser.add_argument("--rounds", type=int, default=Protocol.rounds, help="rounds a side for a history (default: %(default)s)")
-    parser.add_argument("--machine", help="only this machine's results (history)")
-    parser.add_argument("--bench", help="only benchmarks matching this regex")
     parser.add_argument("--format", choices=("table", "json"), default="table")
 
 
@@ -47,24 +45,24 @@ def _percent(value: float) -> str:
 def run(args: argparse.Namespace) -> int:
     from asv.util import format_text_table
 
-    from ttsbench.track.config import load_config
     from ttsbench.track.loader import load_results
     from ttsbench.track.power import can_see
     from ttsbench.track.power_table import from_history, from_rounds
     from ttsbench.track.rounds import load_rounds
 
-    target, config = _target(args.target), load_config()
-    results = Path(args.results)
+    target, config = _target(args.target), _options.tracker_config(args, "power")
+    pattern = _options.bench_pattern(args)
+    results = _options.results_dir(args)
     if (results / "base").is_dir() and (results / "head").is_dir():
         rows = from_rounds(load_rounds(results), target=target, alpha=config.alpha)
         source = f"the rounds of the gate run in {results}"
     else:
-        frame = load_results(results, machine=args.machine)
+        frame = load_results(results, machine=args.machine, env=args.env)
         rows = from_history(frame, rounds=args.rounds, min_commits=config.run_noise_history,
                             target=target, alpha=config.alpha)
         source = f"the run-to-run spread of each series' history in {results}, {args.rounds} rounds a side"
-    if args.bench:
-        rows = [r for r in rows if re.search(args.bench, r.benchmark)]
+    if pattern:
+        rows = [r for r in rows if pattern.search(r.benchmark)]
     if not rows:
         raise TtsbenchError(f"no benchmark case in {results} has enough runs to estimate its noise "
                             f"(a gate dir needs 2 rounds a side, a history {config.run_noise_history} commits)")

@@ -15,7 +15,8 @@ or bound a benchmark's median (``below = "100ms"``, no ``change``).
 ``change`` bounds are relative (``"-30%"``), absolute times (``ns us ms s``), absolute sizes
 (``B kB KiB MB MiB GB GiB``) or bare numbers in the benchmark's own unit. Top-level ``alpha`` and
 ``min_effect`` override ``[tool.ttsbench]``. A benchmark row is VALIDATED when its Mann–Whitney
-p-value, Benjamini–Hochberg adjusted over every row the file's claims select, is below alpha,
+p-value (the gate's rounds test when both sides were measured in rounds), Benjamini–Hochberg
+adjusted over every row the file's claims select, is below alpha,
 |Cliff's delta| exceeds ``min_effect`` and the bootstrap CI of the estimate (HL shift for absolute
 ranges, ratio of medians - 1 for relative ones) lies inside the range. Its confidence is the share
 of bootstrap replicates inside the range. A claim holds when all its rows are validated; rows
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import tomllib
+from scipy.special import ndtr, ndtri
 
 from ttsbench.errors import TtsbenchError
 from ttsbench.track.compare import CompareRow
@@ -144,11 +146,29 @@ def _bound(text: str, unit: str) -> tuple[str, float]:
     return "absolute", value
 
 
-def _check(claim: Claim, row: CompareRow) -> ClaimCheck:
+def _rounds_estimate(result, kind: str, low: float, high: float, confidence: float):
+    """(estimate, CI low, CI high, share in range) of a rounds comparison (the gate's frames).
+
+    The log ratio's t interval is read as a normal one to give the share in range; an absolute
+    range is taken relative to the BASE level, which the rounds estimate as one value.
+    """
+    scale = 1.0 if kind == "relative" else result.base
+    estimate = [scale * (r - 1) for r in (result.ratio, result.ratio_ci_low, result.ratio_ci_high)]
+    sd = (math.log(result.ratio_ci_high) - math.log(result.ratio_ci_low)) / (2 * ndtri(0.5 + confidence / 2))
+    ratios = [1 + bound / scale for bound in (low, high)]
+    if sd == 0 or ratios[1] <= 0:
+        share = float(ratios[0] <= result.ratio <= ratios[1])
+    else:
+        z = [(math.log(r) - math.log(result.ratio)) / sd if r > 0 else -math.inf for r in ratios]
+        share = float(ndtr(z[1]) - ndtr(z[0]))
+    return (*estimate, share)
+
+
+def _check(claim: Claim, row: CompareRow, confidence: float) -> ClaimCheck:
     check = ClaimCheck(claim.name, row.benchmark, row.param_key, f"{claim.low} .. {claim.high}",
                        "NO DATA", unit=row.unit)
     result = row.comparison
-    if result is None or result.method != "mann-whitney":
+    if result is None or result.method not in ("mann-whitney", "rounds"):
         check.reasons.append(f"no samples on both sides ({row.kind}{': ' + row.note if row.note else ''})")
         return check
     (kind, low), (kind_high, high) = _bound(claim.low, row.unit), _bound(claim.high, row.unit)
@@ -157,12 +177,17 @@ def _check(claim: Claim, row: CompareRow) -> ClaimCheck:
     low, high = min(low, high), max(low, high)
     if kind == "relative":
         check.unit = "fraction"
-        check.estimate, check.ci_low, check.ci_high = result.ratio - 1, result.ratio_ci_low - 1, result.ratio_ci_high - 1
-        replicates = result.bootstrap_ratios - 1
+    if result.method == "rounds":
+        check.estimate, check.ci_low, check.ci_high, check.confidence = _rounds_estimate(
+            result, kind, low, high, confidence)
     else:
-        check.estimate, check.ci_low, check.ci_high = result.shift, result.shift_ci_low, result.shift_ci_high
-        replicates = result.bootstrap_shifts
-    check.confidence = float(np.mean((replicates >= low) & (replicates <= high)))
+        if kind == "relative":
+            check.estimate, check.ci_low, check.ci_high = result.ratio - 1, result.ratio_ci_low - 1, result.ratio_ci_high - 1
+            replicates = result.bootstrap_ratios - 1
+        else:
+            check.estimate, check.ci_low, check.ci_high = result.shift, result.shift_ci_low, result.shift_ci_high
+            replicates = result.bootstrap_shifts
+        check.confidence = float(np.mean((replicates >= low) & (replicates <= high)))
     check.p_value, check.effect_size = result.p_value, result.cliffs_delta
     check.range_low, check.range_high = low, high
     return check
@@ -188,7 +213,7 @@ def check_claims(claims: list[Claim], rows: list[CompareRow], *, alpha: float, m
                 f"claim {claim.name!r}: no benchmark matches {claim.benchmark!r}"
                 f"{' with params ' + repr(claim.params) if claim.params else ''} in these results"
             )
-        checks.extend(_check(claim, row) for row in selected)
+        checks.extend(_check(claim, row, 1 - alpha) for row in selected)
     tested = [c for c in checks if math.isfinite(c.p_value)]
     for check, adjusted in zip(tested, adjust_pvalues([c.p_value for c in tested])):
         check.p_adjusted = float(adjusted)

@@ -24,7 +24,7 @@ from scipy import stats
 from ttsbench.track.power import kept, mde, welch_df, yuen
 from ttsbench.track.stats import Comparison, cliffs_delta
 
-STATUS_RANK = {"failed": 0, "skipped": 1, "ok": 2}
+STATUS_RANK = {"invalid": -1, "failed": 0, "skipped": 1, "ok": 2}
 WITHIN_RESAMPLES = 200
 
 

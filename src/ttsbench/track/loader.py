@@ -6,8 +6,8 @@ asv's results format version 2 reads, ours or another project's. The directory i
 
 Validation (:mod:`ttsbench.track.validation`): a result file that is truncated, not JSON, not
 asv's format, not a regular file (a FIFO named ``*.json``) or in an unreadable folder is skipped
-and named in one line in ``frame.attrs["warnings"]`` (commands print them with
-:func:`ttsbench.cli._options.print_warnings`). A row whose fields or values
+and named in one line in ``frame.attrs["warnings"]``, each also issued as a
+:class:`~ttsbench.errors.TrackerWarning` (which the CLI prints once). A row whose fields or values
 make no sense gets status ``invalid`` and its reason in ``reason``. When nothing readable is
 left, :class:`~ttsbench.errors.TtsbenchError` is raised: no results means nothing was measured.
 
@@ -19,6 +19,7 @@ know, and every commit when no repository is given, are ordered by the date asv 
 from __future__ import annotations
 
 import os
+import warnings as python_warnings
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +29,7 @@ from asv.machine import Machine
 from asv.results import Results
 from tqdm import tqdm
 
-from ttsbench.errors import TtsbenchError
+from ttsbench.errors import TrackerWarning, TtsbenchError
 from ttsbench.track import gitrepo, validation
 from ttsbench.track.config import load_config
 from ttsbench.track.rows import COLUMNS, FileRows, decode_param
@@ -166,6 +167,8 @@ def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_be
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame = _add_order(frame, repo)[COLUMNS]
     frame.attrs["warnings"] = warnings
+    for line in warnings:
+        python_warnings.warn(line, TrackerWarning, stacklevel=2)
     return frame
 
 find_repository = gitrepo.open_repo  # kept for callers not yet on ttsbench.track.gitrepo

@@ -31,13 +31,14 @@ def _first_audio(report: dict, target_ms: float) -> list[str]:
                 f"c x {per_frame:.1f} ms plus the prefill")
             continue
         chunk = features.get("chunk_frames") or 1
-        fixed = max(0.0, first - chunk * per_frame)
-        best = math.floor((target_ms - fixed) / per_frame) if per_frame > 0 else 0
+        per_chunk_frame = first / chunk  # prefill and the chunk's decode spread over its frames
+        best = math.floor(target_ms / per_chunk_frame)
         verdict = "meets" if first <= target_ms else "misses"
-        advice = (f"by a linear estimate chunks of up to {best} frames would meet it" if best >= 1 else
-                  f"no chunk size meets it: the part before the chunk's frames is {fixed:.1f} ms")
+        advice = (f"chunks of up to {best} frames should meet it" if best >= 1 else
+                  "no chunk size meets it: even a 1-frame chunk costs more")
         lines.append(f"{name}: first chunk {first:.1f} ms at {chunk}-frame chunks {verdict} the "
-                     f"{target_ms:g} ms target; at {per_frame:.1f} ms per frame {advice}")
+                     f"{target_ms:g} ms target; at {per_chunk_frame:.1f} ms per frame of the "
+                     f"first chunk (prefill included) {advice}")
     return lines
 
 
