@@ -47,10 +47,10 @@ def release(planted):
         shutil.move(path, history.results / "planted-box" / path.name)
 
 
-def gate_rows(kind):
+def gate_rows(kind, mde=0.05):
     return [CompareRow(benchmark=SLOW, params={"size": 10}, param_key="size=10", machine="gate",
                        env="e", unit="seconds", higher_is_better=False, kind=kind, ratio=1.2,
-                       ratio_ci_low=1.15, ratio_ci_high=1.25, p_value=1e-4)]
+                       ratio_ci_low=1.15, ratio_ci_high=1.25, p_value=1e-4, mde=mde)]
 
 
 def test_a_fresh_change_is_tentative_until_enough_commits_follow(planted, capsys):
@@ -66,15 +66,19 @@ def test_a_fresh_change_is_tentative_until_enough_commits_follow(planted, capsys
 
 def test_verdicts_follow_the_gates_kind():
     class Change:
-        benchmark, param_key, commit, kind = SLOW, "size=10", "c" * 40, "regression"
+        benchmark, param_key, commit, kind, ratio = SLOW, "size=10", "c" * 40, "regression", 1.2
 
-    def verdict(kind):
-        return confirm.verdicts([Change()], gate_rows(kind), parent="p" * 40, machine="gate", rounds=10)
+    def verdict(kind, mde=0.05):
+        return confirm.verdicts([Change()], gate_rows(kind, mde), parent="p" * 40, machine="gate", rounds=10)
 
     assert verdict("regression")[0]["status"] == "confirmed"
     assert verdict("unchanged")[0]["status"] == "refuted"
     assert verdict("improvement")[0]["status"] == "refuted"
     assert verdict("failed") == []  # not measured: no verdict
+    # rounds that could not see a change of the detected size (20 %) neither confirm nor refute
+    assert verdict("unchanged", mde=0.35)[0]["status"] == "inconclusive"
+    assert verdict("unchanged", mde=float("nan"))[0]["status"] == "inconclusive"
+    assert verdict("improvement", mde=0.35)[0]["status"] == "refuted"
 
 
 def test_confirm_stores_a_verdict_that_history_reads_back(planted, capsys, monkeypatch):
@@ -100,6 +104,20 @@ def test_confirm_stores_a_verdict_that_history_reads_back(planted, capsys, monke
     assert "no tentative regression" in capsys.readouterr().out
 
 
+def test_rounds_too_few_to_see_the_change_leave_it_tentative(planted, capsys, monkeypatch):
+    history, _ = planted
+    monkeypatch.setattr(gate, "measure_and_compare", lambda base, head, **kw: gate.GateResult(
+        base, head, gate_rows("unchanged", mde=0.6), None, kw["workdir"], 1.0))
+    capsys.readouterr()
+    assert main(["confirm", "--workdir", "w"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"inconclusive: regression of {SLOW}(size=10)")
+    assert "see only changes of 60% or more: not stored" in out
+    assert confirmations.read(history.results) == {}
+    [row] = history_rows(capsys)
+    assert row["status"] == "tentative"
+
+
 def test_a_refuted_change_stays_refuted(planted, capsys, monkeypatch):
     history, _ = planted
     monkeypatch.setattr(gate, "measure_and_compare", lambda base, head, **kw: gate.GateResult(
@@ -121,7 +139,7 @@ def test_a_build_failure_is_not_a_verdict(planted, capsys, monkeypatch):
     assert main(["confirm", history.commits[STEP_AT], "--workdir", "w"]) == 2
     err = capsys.readouterr().err.strip()
     assert "could not confirm: failed to build" in err and len(err.splitlines()) == 1
-    assert not confirmations.store_path(history.results).exists()
+    assert confirmations.read(history.results) == {}
     assert history_rows(capsys)[0]["status"] == "tentative"
 
 

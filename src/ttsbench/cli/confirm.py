@@ -3,7 +3,8 @@
 ttsbench confirm COMMIT re-runs COMMIT and the commit before it in the history (its parent when
 every commit is measured) with the PR gate's protocol and statistics (independent asv rounds
 per side in a work dir of their own, never into the project's results; see `ttsbench gate`)
-and marks each change detected at COMMIT `confirmed` or `refuted`. Without COMMIT, every
+and marks each change detected at COMMIT `confirmed` or `refuted` (`inconclusive`, not stored,
+when the rounds saw no change and could not have seen one of the detected size). Without COMMIT, every
 tentative regression not yet re-measured is confirmed in turn (what the nightly publish does
 before the feed announces anything). Verdicts are stored beside asv's results
 (../ttsbench-confirmations/verdicts.json) and read back by `ttsbench history` and the site.
@@ -73,18 +74,25 @@ def run(args: argparse.Namespace) -> int:
             print(f"ttsbench confirm: {commit[:12]}: {exc}", file=sys.stderr)
             failed = True
             continue
-        confirmations.record(results, found)
+        confirmations.record(results, [v for v in found if v["status"] in confirmations.VERDICTS])
         for verdict in found:
             confirmed |= verdict["status"] == "confirmed" and verdict["kind"] == "regression"
             ratio = "n/a" if verdict["ratio"] is None else f"{verdict['ratio']:.3f}"
             print(f"{verdict['status']}: {verdict['kind']} of {verdict['benchmark']}"
                   f"({verdict['param_key']}) at {commit[:12]}: re-measured ratio {ratio} "
-                  f"({verdict['measured_kind']}, {args.rounds} rounds a side against {parent[:12]})")
+                  f"({verdict['measured_kind']}, {args.rounds} rounds a side against {parent[:12]})"
+                  + (_too_few(verdict) if verdict["status"] == "inconclusive" else ""))
         for change in changes:
             if not any(v["benchmark"] == change.benchmark and v["param_key"] == change.param_key
                        for v in found):
                 print(f"not measured: {change.benchmark}({change.param_key}) at {commit[:12]}")
     return EXIT_REGRESSION if confirmed else (EXIT_USAGE if failed else EXIT_OK)
+
+
+def _too_few(verdict: dict) -> str:
+    mde = "unknown" if verdict["mde"] is None else f"{verdict['mde']:.0%}"
+    return (f"; these rounds see only changes of {mde} or more: not stored, rerun with more "
+            "--rounds")
 
 
 def _by_commit(changes) -> dict:

@@ -4,12 +4,15 @@
 (:func:`ttsbench.track.gate.measure_and_compare`: independent asv rounds per side, compared as
 clusters); :func:`verdicts` turns its rows into one verdict per change: ``confirmed`` when the
 gate sees a change of the same kind (regression or improvement) in the same benchmark and
-parameters, ``refuted`` when it sees none or the opposite, nothing when the case was not
-measured. A build failure is not a verdict: :class:`BuildFailed`.
+parameters, ``refuted`` when it sees the opposite, or none although its rounds could see a
+change of the detected size (the row's MDE, 80 % power, is at most that size),
+``inconclusive`` (not stored) when it sees none and could not have, nothing when the case was
+not measured. A build failure is not a verdict: :class:`BuildFailed`.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from ttsbench.errors import TtsbenchError
@@ -55,12 +58,19 @@ def verdicts(changes, rows, *, parent: str, machine: str, rounds: int) -> list[d
         found.append({
             "benchmark": change.benchmark, "param_key": change.param_key, "commit": change.commit,
             "parent": parent, "kind": change.kind,
-            "status": "confirmed" if row.kind == change.kind else "refuted",
+            "status": _status(change, row),
             "measured_kind": row.kind, "ratio": _number(row.ratio),
             "ci_low": _number(row.ratio_ci_low), "ci_high": _number(row.ratio_ci_high),
-            "p_value": _number(row.p_value), "machine": machine, "rounds": rounds,
+            "p_value": _number(row.p_value), "mde": _number(row.mde), "machine": machine, "rounds": rounds,
         })
     return found
+
+
+def _status(change, row) -> str:
+    if row.kind == change.kind:
+        return "confirmed"
+    seen = math.isfinite(row.mde) and math.log1p(row.mde) <= abs(math.log(change.ratio))
+    return "refuted" if row.kind != "unchanged" or seen else "inconclusive"
 
 
 def _number(value: float) -> float | None:
