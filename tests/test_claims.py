@@ -6,16 +6,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from asvresults import bench, write_benchmarks, write_result
+from claims_helpers import lognormal_run, run_claims, write_claims
 
-from ttsbench.cli import main
 from ttsbench.track.claims import load_claims
 
 BASE, HEAD = "a1" * 20, "b2" * 20
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "claims.example.toml"
 
 
-def timed(seed, scale, n=20):
-    run = list(np.random.default_rng(seed).lognormal(np.log(scale), 0.01, n))
+def timed(seed, scale):
+    run = lognormal_run(seed, scale)
     return bench([float(np.median(run))], samples=[run])
 
 
@@ -34,28 +34,21 @@ def results(tmp_path):
     return root
 
 
-def claims_file(tmp_path, body):
-    path = tmp_path / "claims.toml"
-    path.write_text(body, encoding="utf-8")
-    return path
-
-
-def run_claims(capsys, path, results, *extra):
-    code = main(["claims", str(path), BASE[:8], HEAD[:8], "--results", str(results), *extra])
-    return (code, *capsys.readouterr())
+def run(capsys, path, results, *extra):
+    return run_claims(capsys, path, (BASE[:8], HEAD[:8]), results, *extra)
 
 
 def test_claim_inside_its_range_is_validated(capsys, tmp_path, results):
-    path = claims_file(tmp_path, '[[claim]]\nname = "decode"\nbenchmark = "time_decode"\nchange = ["-25ms", "-15ms"]\n')
-    code, out, err = run_claims(capsys, path, results)
+    path = write_claims(tmp_path, '[[claim]]\nname = "decode"\nbenchmark = "time_decode"\nchange = ["-25ms", "-15ms"]\n')
+    code, out, err = run(capsys, path, results)
     assert code == 0 and err == ""
     assert out.splitlines()[1].startswith("VALIDATED") and "confidence in range 100%" in out
     assert "estimate -20" in out
 
 
 def test_claim_outside_its_range_is_not_validated_with_the_reason(capsys, tmp_path, results):
-    path = claims_file(tmp_path, '[[claim]]\nname = "memory"\nbenchmark = "peakmem"\nchange = ["-30%", "-20%"]\n')
-    code, out, _ = run_claims(capsys, path, results, "--format", "json")
+    path = write_claims(tmp_path, '[[claim]]\nname = "memory"\nbenchmark = "peakmem"\nchange = ["-30%", "-20%"]\n')
+    code, out, _ = run(capsys, path, results, "--format", "json")
     data = json.loads(out)
     assert code == 1 and data["claims"] == {"memory": "NOT VALIDATED"}
     [check] = data["checks"]
@@ -64,8 +57,8 @@ def test_claim_outside_its_range_is_not_validated_with_the_reason(capsys, tmp_pa
 
 
 def test_claim_on_a_benchmark_without_samples_has_no_data(capsys, tmp_path, results):
-    path = claims_file(tmp_path, '[[claim]]\nname = "rate"\nbenchmark = "track_tokens"\nchange = ["+25%", "+40%"]\n')
-    code, out, _ = run_claims(capsys, path, results)
+    path = write_claims(tmp_path, '[[claim]]\nname = "rate"\nbenchmark = "track_tokens"\nchange = ["+25%", "+40%"]\n')
+    code, out, _ = run(capsys, path, results)
     assert code == 2 and "NO DATA" in out and "no samples on both sides" in out
 
 
@@ -77,7 +70,7 @@ def test_claim_on_a_benchmark_without_samples_has_no_data(capsys, tmp_path, resu
     ('alpha = 0.05\n', "has no [[claim]] tables"),
 ])
 def test_bad_claims_are_one_line_and_exit_2(capsys, tmp_path, results, body, message):
-    code, _, err = run_claims(capsys, claims_file(tmp_path, body), results)
+    code, _, err = run(capsys, write_claims(tmp_path, body), results)
     assert code == 2 and message in err and err.count("\n") == 1
 
 

@@ -32,6 +32,8 @@ def test_suite_covers_every_area_of_the_issue():
         "Prefill", "TalkerStep", "TalkerStepCudaGraphs", "CodePredictorFrame", "Decode",
         "Synthesize", "Streaming", "PeakGpuMemory", "PeakDeviceMemory", "PeakHostMemory",
         "BatchThroughput", "DualFFNLayer", "DelayPatternGeneration",
+        "FirstFrame", "ModeSynthesize", "VoiceClonePrefill", "Arch", "ConcurrentRequests",
+        "FirstChunk", "SdpaTalkerStep", "PeakGpuMemoryByDtype", "Serving",
     }
 
 
@@ -67,3 +69,55 @@ def test_large_presets_skip_in_setup_on_cpu(cls, methods):
                 instance.setup({preset: "skipped"}, *args)
             else:
                 instance.setup(*args)
+
+
+@pytest.mark.skipif(common.DEVICE != "cpu", reason="the CPU series skips the large variants")
+@pytest.mark.parametrize(("cls", "args"), [
+    ("FirstFrame", ("1.7b-customvoice", "text")),
+    ("ModeSynthesize", ("0.6b-base", "voice-clone")),
+    ("VoiceClonePrefill", ("1.7b-base", 10, True)),
+])
+def test_large_variants_skip_in_setup_on_cpu(cls, args):
+    from benchmarks.tier2 import modes
+
+    with pytest.raises(NotImplementedError, match="runs only with TTSBENCH_DEVICE=cuda"):
+        getattr(modes, cls)().setup(*args)
+
+
+def test_a_mode_the_variant_lacks_is_a_skip_saying_so():
+    from benchmarks.tier2 import modes
+
+    with pytest.raises(NotImplementedError, match="tiny-customvoice has no voice-clone mode"):
+        modes.FirstFrame().setup("tiny-customvoice", "voice-clone")
+
+
+@pytest.mark.skipif(common.DEVICE != "cpu", reason="CPU kernels only")
+def test_device_matrix_skips_backends_without_a_cpu_kernel_and_restores_onednn():
+    import torch
+
+    from benchmarks.tier2 import device_matrix
+
+    skipped = device_matrix.SdpaTalkerStep()
+    with pytest.raises(NotImplementedError, match="no CPU kernel"):
+        skipped.setup("tiny", True, "float32", "efficient")
+    skipped.teardown("tiny", True, "float32", "efficient")  # asv tears skipped cases down too
+    case = device_matrix.SdpaTalkerStep()
+    case.setup("tiny", False, "float32", "math")
+    assert torch.backends.mkldnn.enabled is False
+    case.time_talker_step("tiny", False, "float32", "math")
+    case.teardown("tiny", False, "float32", "math")
+    assert torch.backends.mkldnn.enabled is True
+
+
+def test_mps_is_accepted_and_skipped_without_a_metal_device(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(common, "DEVICE", "mps")
+    if torch.backends.mps.is_available():
+        assert common.device().type == "mps"
+    else:
+        with pytest.raises(NotImplementedError, match="no Metal"):
+            common.device()
+    monkeypatch.setattr(common, "DEVICE", "tpu")
+    with pytest.raises(ValueError, match="expected 'cpu', 'cuda' or 'mps'"):
+        common.device()

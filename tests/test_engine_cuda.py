@@ -61,3 +61,32 @@ def test_graphed_code_predictor_matches_eager_greedy_and_is_reproducible_when_sa
     assert torch.equal(graphed.synthesize(TEXT, 6, fixed_length=True).codes, first)
     fresh = Synthesizer("tiny", "cuda", "float32", 0, cuda_graphs=True)
     assert torch.equal(fresh.synthesize(TEXT, 6, fixed_length=True).codes, first)
+
+
+@pytest.mark.parametrize("cuda_graphs", [False, True])
+def test_separate_engines_match_unified_on_cuda(cuda_graphs):
+    runs = [Synthesizer("tiny", "cuda", "float32", 0, cuda_graphs=cuda_graphs, arch=arch)
+            .synthesize(TEXT, 6, fixed_length=True) for arch in ("unified", "separate")]
+    assert torch.equal(runs[0].codes, runs[1].codes)
+
+
+@pytest.mark.parametrize("mode", ["voice-clone", "continue"])
+def test_modes_run_in_bf16_with_cuda_graphs(mode):
+    from ttsbench.engine.reference import seeded_clip
+
+    synth = Synthesizer(variant="tiny-base", device="cuda", dtype="bfloat16", cuda_graphs=True)
+    previous = synth.synthesize(TEXT, 4, fixed_length=True).codes
+    inputs = ({"reference": seeded_clip(3.0), "reference_text": "Hi."} if mode == "voice-clone"
+              else {"codes": previous})
+    result = synth.synthesize(TEXT, 4, fixed_length=True, mode=mode, **inputs)
+    assert result.codes.shape == (1, 16, 4) and torch.isfinite(result.audio).all()
+
+
+@pytest.mark.parametrize("backend", ["math", "efficient", "flash", "cudnn"])
+def test_every_sdpa_backend_runs_or_names_its_limit(backend):
+    try:
+        result = Synthesizer("tiny", "cuda", "bfloat16", 0, sdpa_backend=backend).synthesize(
+            TEXT, 3, fixed_length=True)
+    except RuntimeError as exc:  # a backend this GPU/dtype lacks says so
+        pytest.skip(f"{backend}: {exc}")
+    assert torch.isfinite(result.audio).all()

@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from probes import BASE, HEAD, MACHINE, OTHER, make_results, result_path
 
@@ -161,6 +161,7 @@ def _check(pristine, capsys, command: str, planted: bool, mutations) -> None:
                 _apply_field(files[mutation[1]], *mutation[2:])
         code = main(_argv(command, root, html))
     _, err = capsys.readouterr()
+    event(f"{command} exit {code}, {'with' if planted else 'no'} regression")
     assert code in (0, 1, 2), (code, err)
     assert "Traceback" not in err and "internal error" not in err, err
     if command != "claims" and not planted:

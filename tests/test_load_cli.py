@@ -17,6 +17,7 @@ from ttsbench.engine.batching import BatchScheduler
 from ttsbench.engine.synthesizer import Synthesizer
 from ttsbench.serve.app import create_app
 from ttsbench.serve.engine_loop import EngineLoop
+from ttsbench.serve.loadgen import LoadSettings, run_load
 from ttsbench.serve.metrics import ServerMetrics
 
 SHORT = ["--input", "Hello there.", "--timeout", "60"]
@@ -62,6 +63,18 @@ async def _html(request):
 
 async def _bad_gateway(request):
     return HTMLResponse("upstream down", status_code=502)
+
+
+async def _busy(request):
+    return HTMLResponse("busy", status_code=503, headers={"Retry-After": "0.2"})
+
+
+def test_a_worker_waits_out_retry_after_before_its_next_request():
+    with ThreadedServer(_app(_busy)) as url:
+        level = run_load(LoadSettings(url, "Hi."), [1], 3, warmup=0)[0]
+    assert [r.error for r in level.requests] == ["http_503"] * 3
+    assert all(r.retry_after_s == 0.2 for r in level.requests)
+    assert level.wall_s >= 3 * 0.2  # a lower bound: slowness cannot break it
 
 
 def _dripping(pieces, pause_s):

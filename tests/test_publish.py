@@ -137,6 +137,25 @@ def test_exports_and_feed_carry_the_regression(planted):
     assert entry.find("a:id", ns).text.endswith(planted.commits[25])
 
 
+def test_the_feed_announces_a_regression_once_it_is_confirmed(planted):
+    """With few commits measured after it the change is tentative: listed, but not in the feed."""
+    held = {path: path.read_bytes() for commit in planted.commits[30:]
+            for path in planted.results.glob(f"*/{commit[:8]}-*.json")}
+    for path in held:
+        path.unlink()
+    assert publish(planted) == 0
+    site = planted.html / "ttsbench"
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    [row] = json.loads((site / "changes.json").read_text())
+    assert row["commit"] == planted.commits[25] and row["detection"] == "tentative"
+    assert ET.parse(site / "feed.xml").getroot().findall("a:entry", ns) == []
+    for path, data in held.items():
+        path.write_bytes(data)
+    assert publish(planted) == 0
+    [entry] = ET.parse(site / "feed.xml").getroot().findall("a:entry", ns)
+    assert entry.find("a:id", ns).text.endswith(planted.commits[25])
+
+
 def test_a_rebuild_reuses_unchanged_files_and_redoes_what_changed(planted, capsys):
     assert publish(planted) == 0
     first = capsys.readouterr().out
@@ -217,7 +236,7 @@ def test_make_bench_prints_the_tracker_index():
 
 
 def test_a_tentative_change_is_labelled_as_such(planted):
-    """history labels a change it has not confirmed yet (``status``); the site says so."""
+    """history labels a change (``status``): tentative and refuted ones say so; refuted is not open."""
     import dataclasses
 
     from ttsbench.track.history import HistoryChange
@@ -232,6 +251,22 @@ def test_a_tentative_change_is_labelled_as_such(planted):
                       ci_high=1.4, p_value=1e-4, severity="high", kind="regression", fixed_by=None, index=5)
     row = pages.change_row(change, None)
     assert (row["status"], row["detection"]) == ("open", "tentative")
+    refuted = pages.change_row(dataclasses.replace(change, status="refuted"), None)
+    assert (refuted["status"], refuted["detection"]) == ("", "refuted")  # not an open regression
+    confirmed = pages.change_row(dataclasses.replace(change, status="confirmed"), None)
+    assert (confirmed["status"], confirmed["detection"]) == ("open", "")
     html = pages.environment().from_string(
         '{% from "_changes.html" import change_table %}{{ change_table(rows, "") }}').render(rows=[row])
     assert 'class="regression high tentative"' in html and "(tentative)" in html
+
+
+def test_the_cli_starts_without_torch():
+    """publish's timing targets: building the parser must not pay torch's import (seconds)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from ttsbench.cli import build_parser; build_parser(); "
+            "print('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -53,9 +53,10 @@ def test_sigterm_refuses_new_requests_and_finishes_the_stream_in_flight():
 
 @pytest.mark.parametrize("option,value", [
     ("--port", "70000"), ("--max-batch", "0"), ("--max-queue", "-1"),
-    ("--max-input-chars", "0"), ("--preset", "huge"),
+    ("--max-input-chars", "0"), ("--preset", "huge"), ("--chunk-frames", "0"),
+    ("--left-context", "-1"), ("--mode", "voice-clone"), ("--cuda-graphs", ""),
 ])
 def test_bad_options_are_one_line_and_exit_2(capsys, option, value):
-    assert main(["serve", option, value]) == 2
+    assert main(["serve", option, value] if value else ["serve", option]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and option in err

@@ -34,6 +34,7 @@ pytestmark = [
 def site(tmp_path):
     planted = write_history(tmp_path, n_commits=50, steps={
         (REGRESSED, 20): [(35, 1.4)], (FIXED, 10): [(15, 1.12), (30, 1 / 1.12)], (FIXED, 20): [(25, 0.85)],
+        (REGRESSED, 10): [(45, 1.3)],  # 4 commits from the tip: tentative
     }, samples=5)
     assert main(["publish", "--no-asv", "--config", str(planted.config), "--repo", str(planted.repo),
                  "--cache", str(tmp_path / "cache"), "--compare", planted.commits[30],
@@ -92,6 +93,7 @@ def test_dashboard_lists_the_planted_regression_and_filters_benchmarks(site, bro
     rows = browser.find_elements(By.CSS_SELECTOR, "table.changes tr.regression")
     texts = [row.text for row in rows]
     assert any(REGRESSED in text and "size=20" in text and site.commits[35][:8] in text for text in texts)
+    assert any("size=10" in text and site.commits[45][:8] in text and "(tentative)" in text for text in texts)
     fixed = browser.find_element(By.ID, "fixed").find_element(By.XPATH, "following-sibling::table[1]")
     assert FIXED in fixed.text and site.commits[30][:8] in fixed.text
     assert severe(browser) == [] and only_files(browser)
@@ -114,6 +116,8 @@ def test_benchmark_graph_has_points_hover_and_the_regression(site, browser, tmp_
     assert lines == {"size=10": 50, "size=20": 50}
     [regression] = [x for name, _, x in traces if name == "regression"]
     assert regression == [35]
+    [tentative] = [x for name, _, x in traces if name == "tentative regression"]
+    assert tentative == [45]  # drawn apart (hollow marker)
     index = [t[0] for t in traces].index("size=20")
     points = browser.find_elements(By.CSS_SELECTOR, ".scatterlayer .trace")[index].find_elements(
         By.CSS_SELECTOR, "path.point")

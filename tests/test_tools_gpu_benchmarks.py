@@ -37,8 +37,11 @@ def test_runs_tier2_at_the_large_presets_on_cuda_and_compares_with_the_parent(tm
         "tier2.synthesize.Synthesize.time_synthesize('1.7b', 'short')",
         "tier2.decoder.Decode.time_decode('tiny', 12)",
         "tier1.sampling.TopK.time_top_k(1024, 50)",
+        "tier2.modes.FirstFrame.time_first_frame('1.7b-customvoice', 'text')",
+        "tier2.modes.FirstFrame.time_first_frame('tiny-base', 'text')",
     ]
-    assert [bool(re.search(regex, name)) for name in names] == [True, True, False, False]
+    assert [bool(re.search(regex, name)) for name in names] == [True, True, False, False, True,
+                                                                False]
     assert calls(bin_dir)[-1].startswith("ttsbench compare HEAD^ HEAD --machine gpu-runner")
 
 

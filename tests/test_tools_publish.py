@@ -24,6 +24,7 @@ def test_first_publish_benchmarks_head_only_then_new_commits(tmp_path):
     runs = [c for c in calls(bin_dir) if c.startswith("asv run")]
     assert len(runs) == 1 and runs[0].startswith("asv run HEAD^! --skip-existing --record-samples")
     assert "--machine ci-runner" in runs[0] and "--bench ^tier1\\." in runs[0]
+    assert calls(bin_dir)[-2].startswith("ttsbench confirm --machine ci-runner --rounds 10")
     assert calls(bin_dir)[-1] == "ttsbench publish"
     origin = tmp_path / "origin.git"
     assert "ci-runner/machine.json" in git(origin, "ls-tree", "-r", "--name-only", "results")
@@ -61,3 +62,27 @@ def test_push_can_be_turned_off(tmp_path):
     fake_command(bin_dir, "ttsbench")
     assert run_tool("publish.sh", work, bin_dir, PUSH="0").returncode == 0
     assert git(tmp_path / "origin.git", "branch", "--list", "results") == ""
+
+
+# The ttsbench stand-in stores a verdict when asked to confirm (exit 1: a regression confirmed).
+FAKE_CONFIRM = """\
+if [[ $1 == confirm ]]; then
+    mkdir -p .asv/ttsbench-confirmations
+    echo '{}' > .asv/ttsbench-confirmations/verdicts.json
+    exit 1
+fi
+"""
+
+
+def test_fresh_regressions_are_confirmed_before_publishing_and_verdicts_kept(tmp_path):
+    work = checkout_with_origin(tmp_path)
+    bin_dir = tmp_path / "bin"
+    fake_command(bin_dir, "asv", FAKE_ASV)
+    fake_command(bin_dir, "ttsbench", FAKE_CONFIRM)
+    done = run_tool("publish.sh", work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert "ttsbench confirm exited 1" in done.stdout
+    assert [c.split()[1] for c in calls(bin_dir) if c.startswith("ttsbench")] == ["confirm", "publish"]
+    origin = tmp_path / "origin.git"
+    assert git(origin, "ls-tree", "-r", "--name-only", "confirmations").split() == ["verdicts.json"]
+    assert "verdicts.json" not in git(origin, "ls-tree", "-r", "--name-only", "results")

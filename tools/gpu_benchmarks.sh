@@ -3,10 +3,10 @@
 #
 #   tools/gpu_benchmarks.sh [RANGE]     RANGE as for asv run (default HEAD^!)
 #
-# Runs asv with TTSBENCH_DEVICE=cuda over the tier-2 cases whose preset parameter is 0.6b or
-# 1.7b (asv matches --bench against "name(param, ...)"), with samples recorded, then prints
-# `ttsbench compare` of HEAD against its first parent when both have results. Exit code: asv's
-# failure to run (2) or, when comparing, `ttsbench compare`'s code.
+# Runs asv with TTSBENCH_DEVICE=cuda over the tier-2 cases whose first parameter (preset or
+# variant) is a 0.6b or 1.7b one (asv matches --bench against "name(param, ...)"), with samples
+# recorded, then prints `ttsbench compare` of HEAD against its first parent when both have
+# results. Exit code: asv's failure to run (2) or, when comparing, `ttsbench compare`'s code.
 #
 # Environment: ASV (default asv), TTSBENCH (default ttsbench), ASV_MACHINE (default gpu-runner),
 # BENCH (default: the 0.6b/1.7b tier-2 cases), FAIL_ON (default high).
@@ -15,7 +15,7 @@ set -euo pipefail
 asv=${ASV:-asv}
 ttsbench=${TTSBENCH:-ttsbench}
 machine=${ASV_MACHINE:-gpu-runner}
-bench=${BENCH:-"^tier2\\..*\\('(0\\.6b|1\\.7b)'"}
+bench=${BENCH:-"^tier2\\..*\\('(0\\.6b|1\\.7b)"}
 range=${1:-HEAD^!}
 export TTSBENCH_DEVICE=cuda
 

@@ -5,20 +5,24 @@ Two histories, each in a temporary git repository so that asv publish can run on
 * ``blas``: the shared BLAS-Benchmarks results, their commits re-created (in stored-date order)
   as commits of a new repository and the result files re-keyed to them (same values);
 * ``synthetic``: ``--commits`` commits x ``--series`` series (tests/history_fixtures.py), one
-  machine, 1 % noise, no samples.
+  machine, 1 % noise, ``--samples`` raw samples per result (default 10).
 
 For each: asv publish; ttsbench history cold (no cache), warm (cache) and after one new commit;
 ttsbench publish (which runs asv publish too) cold, warm and after one new commit. Each cell is
-wall-clock seconds and, in brackets, CPU seconds (user + system) of the command.
+wall-clock seconds and, in brackets, CPU seconds (user + system) and peak RSS of the command;
+the load average before the runs is in its own column (the box is shared).
 
-    .venv/bin/python tools/time_history.py [--commits 2000] [--series 300] [--only blas|synthetic]
+    .venv/bin/python tools/time_history.py [--commits 2000] [--series 300] [--samples 10]
+        [--only blas|synthetic] [--history-only] [--keep /tmp/DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,16 +33,25 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from history_fixtures import CONF, make_repo, write_history  # noqa: E402
 from shared_data import blas_results, missing_reason  # noqa: E402 -- tools/shared_data.py
-from timing import run_timed  # noqa: E402 -- tools/timing.py
 
 BLAS_RESULTS = blas_results()
 TTSBENCH = [sys.executable, "-m", "ttsbench"]
 
 
 def timed(command: list[str], cwd: Path) -> str:
-    """Wall-clock and CPU (user + system) seconds of one run: the box is shared, CPU is steadier."""
-    _, wall, cpu = run_timed(command, cwd)
-    return f"{wall:.1f} s ({cpu:.1f} s CPU)"
+    """Wall-clock and CPU (user + system) seconds and peak RSS of one run (the box is shared:
+    CPU is steadier than wall-clock)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            log.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed: {log.read().decode()[-400:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return f"{wall:.1f} s ({cpu:.1f} s CPU, {usage.ru_maxrss / 1024:.0f} MB)"
 
 
 def blas_repo(root: Path) -> tuple[Path, Path]:
@@ -71,14 +84,19 @@ def blas_repo(root: Path) -> tuple[Path, Path]:
     return repo, last
 
 
-def synthetic_repo(root: Path, commits: int, series: int) -> tuple[Path, list[Path]]:
+def synthetic_repo(root: Path, commits: int, series: int, samples: int) -> tuple[Path, list[Path]]:
     sizes = tuple(range(1, 11))
+    if (root / "repo").is_dir():  # kept from an earlier run (--keep)
+        newest = subprocess.run(["git", "rev-parse", "main"], cwd=root / "repo", capture_output=True,
+                                text=True, check=True).stdout.strip()
+        return root / "repo", list((root / "repo" / CONF["results_dir"]).glob(f"*/{newest[:8]}-*.json"))
     history = write_history(root, n_commits=commits + 1, benchmarks=series // len(sizes), sizes=sizes,
+                            samples=samples,
                             steps={("bench_planted.TimeKernel.time_kernel_0", 1): [(commits // 2, 1.1)]})
     return history.repo, list(history.results.glob(f"*/{history.commits[-1][:8]}-*.json"))
 
 
-def measure(name: str, repo: Path, last: list[Path]) -> dict:
+def measure(name: str, repo: Path, last: list[Path], history_only: bool) -> dict:
     """Timings with the last commit's results held back, then added (the incremental case)."""
     held = repo.parent / "held"
     held.mkdir()
@@ -86,18 +104,23 @@ def measure(name: str, repo: Path, last: list[Path]) -> dict:
         shutil.move(path, held / f"{path.parent.name}--{path.name}")
     history = [*TTSBENCH, "history", "--format", "json"]
     publish = [*TTSBENCH, "publish"]
-    row = {"history": name}
-    row["asv publish"] = timed([sys.executable, "-m", "asv", "publish"], repo)
+    shutil.rmtree(repo / ".asv" / "ttsbench-cache", ignore_errors=True)
+    row = {"history": name, "load average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+    if not history_only:
+        row["asv publish"] = timed([sys.executable, "-m", "asv", "publish"], repo)
     row["history cold"] = timed(history, repo)
     row["history warm"] = timed(history, repo)
-    row["publish cold"] = timed(publish, repo)
-    row["publish warm"] = timed(publish, repo)
+    if not history_only:
+        row["publish cold"] = timed(publish, repo)
+        row["publish warm"] = timed(publish, repo)
     for path in held.iterdir():
         machine, _, file_name = path.name.partition("--")
         shutil.move(path, repo / CONF["results_dir"] / machine / file_name)
+    held.rmdir()
     row["history +1 commit"] = timed(history, repo)
-    row["publish +1 commit"] = timed(publish, repo)
-    row["asv publish +1 commit"] = timed([sys.executable, "-m", "asv", "publish"], repo)
+    if not history_only:
+        row["publish +1 commit"] = timed(publish, repo)
+        row["asv publish +1 commit"] = timed([sys.executable, "-m", "asv", "publish"], repo)
     return row
 
 
@@ -105,18 +128,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commits", type=int, default=2000)
     parser.add_argument("--series", type=int, default=300)
+    parser.add_argument("--samples", type=int, default=10, help="raw samples per result")
     parser.add_argument("--only", choices=["blas", "synthetic"])
+    parser.add_argument("--history-only", action="store_true", help="time ttsbench history only")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="write (or reuse) the synthetic history under DIR, e.g. in /tmp")
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.keep or Path(temporary)
         if args.only in (None, "blas"):
-            repo, last = blas_repo(Path(folder) / "blas")
-            rows.append(measure("BLAS (3 machines, ~90 commits, 1044 series)", repo, last))
+            repo, last = blas_repo(Path(temporary) / "blas")
+            rows.append(measure("BLAS (3 machines, ~90 commits, 1044 series)", repo, last,
+                                args.history_only))
         if args.only in (None, "synthetic"):
             started = time.perf_counter()
-            repo, last = synthetic_repo(Path(folder) / "synthetic", args.commits, args.series)
-            print(f"synthetic history written in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-            rows.append(measure(f"synthetic ({args.commits} commits x {args.series} series)", repo, last))
+            repo, last = synthetic_repo(folder / "synthetic", args.commits, args.series, args.samples)
+            print(f"synthetic history ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            rows.append(measure(f"synthetic ({args.commits} commits x {args.series} series x "
+                                f"{args.samples} samples)", repo, last, args.history_only))
     columns = list(rows[0])
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))

@@ -2,18 +2,18 @@
 
 from .. import common
 from . import models
+from .cases import SynthesizerCase
 
 
-class Decode:
+class Decode(SynthesizerCase):
     """Decoding 12, 60 or 240 frames (about 1, 5 and 19 s of audio) of seeded random codes."""
 
     params = (models.PRESETS, [12, 60, 240])
     param_names = ["preset", "frames"]
-    timeout = 300
+    version = "e51dcb69c4c77714a5e8c749934d6efa25ee1ea7693f95f4adf9f27398c42638"
 
     def setup(self, preset, frames):
-        self.synthesizer = models.synthesizer(preset)
-        self.device = models.device_for(preset)
+        self._load(preset)
         self.codes = models.random_codes(preset, frames)
 
     def time_decode(self, preset, frames):

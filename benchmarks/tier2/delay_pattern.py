@@ -2,16 +2,16 @@
 
 from .. import common
 from . import models
+from .cases import ModelCase
 
 PROMPT_LENGTH = 32
 
 
-class DelayPatternGeneration:
+class DelayPatternGeneration(ModelCase):
     """generate_delayed: T frames in T + 7 decoder steps, all 8 codebooks per step."""
 
     params = (["tiny", "0.6b"], [12, 60])
     param_names = ["preset", "frames"]
-    timeout = 300
 
     def setup(self, preset, frames):
         self.device = models.device_for(preset)

@@ -4,16 +4,16 @@ import torch
 
 from .. import common
 from . import models
+from .cases import ModelCase
 
 TEXT_SHARE = 0.25  # the leading quarter of the sequence is text, the rest audio
 
 
-class DualFFNLayer:
+class DualFFNLayer(ModelCase):
     """Forward of one DualFFN layer over a mixed text/audio sequence (routing by a bool mask)."""
 
     params = (["tiny", "0.6b"], [128, 512])
     param_names = ["preset", "tokens"]
-    timeout = 300
 
     def setup(self, preset, tokens):
         self.device = models.device_for(preset)

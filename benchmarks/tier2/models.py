@@ -2,8 +2,9 @@
 
 Presets: ``tiny`` runs on the device under test (CPU by default); ``0.6b`` and ``1.7b`` run only
 with ``TTSBENCH_DEVICE=cuda`` and are skipped with "needs ~X GB" on a GPU too small for them.
-Engine APIs are looked up with ``common.require`` from inside ``setup``: running today's suite on a commit that
-predates an API records the case as skipped (NotImplementedError) rather than failed.
+Engine APIs are looked up with ``common.require`` from inside ``setup``: running today's suite
+on a commit that predates an API records the case as skipped (NotImplementedError) rather than
+failed.
 Weights come from seed 0, inputs from seeded generators, texts from the repository's
 ``fixtures/*.txt`` (only ever appended to). asv re-runs ``setup`` before every timed sample, so
 everything costly is built once per process here (``lru_cache``) and ``setup`` stays cheap.
@@ -20,10 +21,21 @@ import torch
 from .. import common
 
 PRESETS = ["tiny", "0.6b", "1.7b"]
+# The engine's variants and modes (engine.variants / engine.options), listed here so the suite's
+# parameters do not depend on the commit under test.
+VARIANTS = ["tiny-base", "tiny-customvoice", "tiny-voicedesign", "0.6b-base", "1.7b-base",
+            "1.7b-customvoice", "1.7b-voicedesign"]
+MODES = ["text", "voice-clone", "continue"]
+ARCHS = ["unified", "separate"]
+CONTEXT_FRAMES = 25  # codes a continue run resumes from (2 s)
 # GPU memory a preset needs for the tier-2 cases (bf16 weights, caches, batch-16 activations).
 VRAM_GB = {"tiny": 1, "0.6b": 4, "1.7b": 8}
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
 SEED = 0
+
+
+# The one lookup is common.require; this name stays for serving.py (helper "serve"'s module).
+engine_api = common.require
 
 
 def device_for(preset: str) -> torch.device:
@@ -41,14 +53,25 @@ def dtype_for(dev: torch.device) -> torch.dtype:
     return torch.bfloat16 if dev.type == "cuda" else torch.float32
 
 
-@lru_cache(maxsize=2)
-def synthesizer(preset: str, cuda_graphs: bool = False):
-    """The seeded Synthesizer for ``preset`` on the device under test, built and warmed up."""
+@lru_cache(maxsize=4)
+def synthesizer(preset: str, cuda_graphs: bool = False, *, variant: str | None = None,
+                arch: str = "unified", dtype: str | None = None, sdpa_backend: str | None = None):
+    """The seeded Synthesizer for ``preset`` (or ``variant``) on the device under test, built
+    and warmed up; options beyond preset and CUDA graphs need a commit that has variants."""
     dev = device_for(preset)
     if cuda_graphs and dev.type != "cuda":
         raise NotImplementedError("CUDA graphs need TTSBENCH_DEVICE=cuda")
     synthesizer_class = common.require("engine.synthesizer", "Synthesizer")
-    built = synthesizer_class(preset, dev, dtype_for(dev), SEED, cuda_graphs=cuda_graphs)
+    options = {"cuda_graphs": cuda_graphs}
+    if variant is not None or arch != "unified" or sdpa_backend is not None:
+        common.require("engine.variants", "VARIANTS")
+        options.update(variant=variant, arch=arch, sdpa_backend=sdpa_backend)
+    if variant is not None:
+        preset = None
+    try:
+        built = synthesizer_class(preset, dev, dtype or dtype_for(dev), SEED, **options)
+    except ValueError as exc:  # e.g. an SDPA backend without a kernel for this device/dtype
+        raise NotImplementedError(str(exc)) from None
     built.synthesize("Warm up.", 2, fixed_length=True)
     common.synchronize(dev)
     return built
@@ -133,3 +156,31 @@ def median_of(runs: int, measure) -> float:
     """The median of ``runs`` calls of ``measure()`` (for ``track_`` benchmarks)."""
     values = sorted(measure() for _ in range(runs))
     return values[len(values) // 2]
+
+
+def preset_of(variant: str) -> str:
+    """The size preset a variant name starts with."""
+    return variant.split("-", 1)[0]
+
+
+@lru_cache(maxsize=8)
+def mode_inputs(variant: str, mode: str, reference_seconds: int = 3,
+                in_context: bool = False) -> dict:
+    """The synthesize() keywords of ``mode`` for ``variant``; NotImplementedError (skipped)
+    for a combination the variant lacks. Voice-clone uses the seeded fixture clip of
+    ``reference_seconds``; continue resumes from CONTEXT_FRAMES seeded codes."""
+    spec = common.require("engine.variants", "VARIANTS")[variant]
+    if mode not in spec.modes:
+        raise NotImplementedError(f"{variant} has no {mode} mode")
+    if mode == "voice-clone":
+        load = common.require("engine.reference", "load_reference")
+        path = FIXTURES_DIR / f"reference_{reference_seconds}s.wav"
+        keywords = {"mode": mode, "reference": load(path)}
+        if in_context:
+            keywords["reference_text"] = workload("short").text
+        return keywords
+    if mode == "continue":
+        built = synthesizer(preset_of(variant), variant=variant)
+        codes = built.synthesize(workload("short").text, CONTEXT_FRAMES, fixed_length=True).codes
+        return {"mode": mode, "codes": codes}
+    return {"mode": mode}

@@ -2,21 +2,20 @@
 
 from .. import common
 from . import models
+from .cases import EndToEndCase
 
 
-class Synthesize:
+class Synthesize(EndToEndCase):
     """synthesize() end to end with a fixed frame count per fixture (EOS ignored)."""
 
     params = (models.PRESETS, ["short", "medium", "long"])
     param_names = ["preset", "input"]
-    timeout = 600
+    version = "50d9f2a4e9e2f6d10174fb77b08a5a2865df25e812f3d0f7b17b5dc800b2a154"
     repeat = (1, 3, 20.0)
     rounds = 1
-    warmup_time = 0  # the cached synthesizer is warmed up when built
 
     def setup(self, preset, input):
-        self.synthesizer = models.synthesizer(preset)
-        self.device = models.device_for(preset)
+        self._load(preset)
         self.workload = models.workload(input)
 
     def time_synthesize(self, preset, input):

@@ -19,3 +19,7 @@ class TtsbenchError(Exception):
 
     exit_code = EXIT_USAGE
 
+
+class TrackerWarning(UserWarning):
+    """Something skipped or assumed (an unreadable result file): the command goes on, and
+    ``ttsbench.cli.main`` prints it as one ``warning:`` line the moment it is issued."""

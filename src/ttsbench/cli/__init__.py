@@ -6,9 +6,10 @@ The module docstring's first line is the command's help. Errors raised as
 :class:`ttsbench.errors.TtsbenchError` are printed as one line and turned into their exit code;
 any other exception is one "internal error" line and exit 2 (``TTSBENCH_DEBUG=1`` shows the
 traceback), so no input makes a command exit 1, the "regression found" code. Python warnings
-raised while a command runs (numpy, pandas, scipy) are collected and summarised in one line; the
-tracker's own warnings (a skipped file) are printed by the command with
-:func:`ttsbench.cli._options.print_warnings`.
+raised while a command runs: the tracker's own (:class:`~ttsbench.errors.TrackerWarning`, e.g.
+a skipped result file) are printed as one line each with
+:func:`ttsbench.cli._options.print_warnings` (which never repeats a line a command printed
+itself); library ones (numpy, pandas, scipy) are counted and summarised in one line.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import sys
 import warnings
 
 from ttsbench import __version__
-from ttsbench.cli._options import forget_printed
-from ttsbench.errors import EXIT_USAGE, TtsbenchError
+from ttsbench.cli._options import forget_printed, print_warnings
+from ttsbench.errors import EXIT_USAGE, TrackerWarning, TtsbenchError
 
 
 def _command_modules():
@@ -56,12 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     forget_printed()
     args = build_parser().parse_args(argv)
-    counter = _WarningCounter()
+    counter = _WarningCounter(args.command)
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         warnings.showwarning = counter
         code = _guarded(args)
-    counter.report(args.command)
+    counter.report()
     return code
 
 
@@ -92,26 +93,30 @@ def _guarded(args: argparse.Namespace) -> int:
 
 
 class _WarningCounter:
-    """Counts library warnings instead of printing them (bounded: a server may run for days)."""
+    """Prints the tracker's warnings; counts library ones (bounded: a server may run for days)."""
 
     DISTINCT = 50
 
-    def __init__(self):
+    def __init__(self, command: str):
+        self.command = command
         self.counts: collections.Counter[str] = collections.Counter()
         self.total = 0
 
     def __call__(self, message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, TrackerWarning):
+            print_warnings(self.command, [str(message)])
+            return
         self.total += 1
         key = f"{category.__name__}: {(str(message).splitlines() or [''])[0][:120]}"
         if key in self.counts or len(self.counts) < self.DISTINCT:
             self.counts[key] += 1
 
-    def report(self, command: str) -> None:
-        """One line: how many warnings, and the most frequent."""
+    def report(self) -> None:
+        """One line: how many library warnings, and the most frequent."""
         if self.total:
             (common, _), = self.counts.most_common(1)
             print(
-                f"ttsbench {command}: note: {self.total} library warnings while computing "
+                f"ttsbench {self.command}: note: {self.total} library warnings while computing "
                 f"(most often {common!r}); they do not change the exit code",
                 file=sys.stderr,
             )

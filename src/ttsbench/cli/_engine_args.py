@@ -25,7 +25,8 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", default="text",
                         help=f"generation mode: {', '.join(MODES)} (default text)")
     parser.add_argument("--reference", type=Path,
-                        help=f"voice-clone reference clip, 24 kHz WAV (default {DEFAULT_REFERENCE})")
+                        help="voice-clone reference clip, 24 kHz WAV "
+                        f"(default {DEFAULT_REFERENCE})")
     parser.add_argument("--reference-text",
                         help="voice-clone: the reference clip's words (puts its codes in context)")
     parser.add_argument("--speaker", help="customvoice variants: preset speaker name")

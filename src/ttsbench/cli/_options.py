@@ -9,7 +9,9 @@
   :func:`bench_pattern`); ``--benchmark`` is a deprecated alias.
 
 Warnings (the loader's skipped files, deprecated names) go through :func:`print_warnings`, the
-one printer: ``ttsbench COMMAND: warning: LINE`` on stderr, each line once per command.
+one printer: ``ttsbench COMMAND: warning: LINE`` on stderr, each line once per command (so
+``ttsbench.cli.main``, which prints every :class:`~ttsbench.errors.TrackerWarning`, never
+repeats one a command printed itself).
 """
 
 from __future__ import annotations

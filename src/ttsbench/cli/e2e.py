@@ -33,6 +33,7 @@ from ttsbench.cli._engine_args import (
     positive,
 )
 from ttsbench.errors import EXIT_OK, TtsbenchError
+from ttsbench.workloads import INPUT_NAMES
 
 RTF_CONVENTION = "RTF = seconds of audio / seconds of wall clock; above 1 is faster than real time"
 
@@ -50,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also write the results as JSON to this file")
     parser.add_argument("--fixtures-dir", type=Path, default=Path("fixtures"),
                         help="where short.txt, medium.txt and long.txt are (default ./fixtures)")
+    parser.add_argument("--inputs", default=",".join(INPUT_NAMES),
+                        help="comma-separated fixtures to run (default short,medium,long)")
     parser.add_argument("--context-frames", type=int, default=25,
                         help="--mode continue: frames of codes to resume from (default 25, 2 s)")
     parser.add_argument("--first-audio-target-ms", type=float, default=100.0,
@@ -216,7 +219,12 @@ def run(args: argparse.Namespace) -> int:
     context_frames = positive(args.context_frames, "--context-frames")
     if args.first_audio_target_ms <= 0:
         raise TtsbenchError(f"--first-audio-target-ms {args.first_audio_target_ms}: must be > 0")
-    workloads = load_workloads(args.fixtures_dir)
+    names = tuple(name.strip() for name in args.inputs.split(",") if name.strip())
+    unknown = [name for name in names if name not in INPUT_NAMES] or ([] if names else [""])
+    if unknown:
+        raise TtsbenchError(f"--inputs {args.inputs!r}: {unknown[0]!r} is not a fixture; choose "
+                            f"from {', '.join(INPUT_NAMES)}")
+    workloads = load_workloads(args.fixtures_dir, names)
     synthesizer = build_synthesizer(args)
     codes = None
     if args.mode == "continue":

@@ -5,7 +5,8 @@ mono unless --sample-rate says otherwise) to --url, --requests per level from as
 the level's concurrency, each worker sending one request after another. Works against any
 server with this API (ttsbench serve, vLLM-Omni, SGLang-Omni). Per level: time to first audio
 p50/p95/p99, audio seconds per second, RTF p50, playback underruns and errors by kind
-(refused, timeout, http_<status>, non_audio, disconnected). Exit 2 when no request of any level
+(refused, timeout, http_<status>, non_audio, disconnected); after a 503 a worker waits out its
+Retry-After before its next request. Exit 2 when no request of any level
 returned audio.
 """
 

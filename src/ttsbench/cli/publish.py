@@ -75,38 +75,47 @@ def run(args: argparse.Namespace) -> int:
 
 def _site_data(args, project: str, results: Path, snapshot: Path):
     """Everything the site shows, from ``snapshot``, the copy of ``results`` taken for it."""
-    from ttsbench.cli._options import tracker_config
+    from ttsbench.cli._options import print_warnings, tracker_config
     from ttsbench.site.build import SiteData
     from ttsbench.site.pages import change_row
-    from ttsbench.track import gitrepo, history
-    from ttsbench.track.loader import load_results, resolve_commit
+    from ttsbench.track import gitrepo
+    from ttsbench.track.history_load import load_history
+
+    def named(line: str) -> str:  # by the results dir, not by the snapshot publish reads
+        return line.replace(str(snapshot), str(results))
 
     repo = gitrepo.open_repo(args.repo)
     config = tracker_config(args, "publish")
-    with warnings.catch_warnings(record=True) as caught:  # the loader's TrackerWarnings
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        frame = load_results(snapshot, machine=args.machine, env=args.env, repo=repo)
-    for warning in caught:  # named by the results dir, not by the snapshot publish reads
-        warnings.warn(str(warning.message).replace(str(snapshot), str(results)), warning.category)
-    found = history.analyse(history.build_series(frame), config, args.cache)
-    commits = frame.drop_duplicates("commit")
-    info = {c: {"date": d.isoformat()} for c, d in zip(commits["commit"], commits["date"])}
+        loaded = load_history(snapshot, config=config, repo=repo, cache_dir=args.cache,
+                              machine=args.machine, env=args.env, verdicts_of=results)
+    for warning in caught:
+        warnings.warn(named(str(warning.message)), warning.category)
+    print_warnings("publish", [named(line) for line in loaded.warnings])
+    dates: dict = {}
+    for one in loaded.series:  # each commit's stored date (git's, below, where git knows it)
+        dates.update(zip(one.commits, one.dates))
+    info = {c: {"date": str(d.astype("datetime64[m]"))} for c, d in dates.items()}
     info.update(gitrepo.commit_metadata(repo, info))
-    changes = history.with_metadata(found.changes, info)
     remote = gitrepo.remote_url(repo)
-    comparison = None
-    if args.compare:
-        from ttsbench.track.compare import compare_commits
-
-        base, head = (resolve_commit(rev, commits["commit"], repo=repo) for rev in args.compare)
-        compared = [r.as_dict() for r in compare_commits(frame, base, head, config=config)]
-        kinds: dict[str, int] = {}
-        for row in compared:
-            kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
-        comparison = {"base": base, "head": head, "rows": compared, "counts": sorted(kinds.items())}
     return SiteData(
-        project=project, history=history.History(found.series, changes),
-        rows=[change_row(c, remote) for c in changes],
-        order=commits.set_index("commit")["order"].to_dict(), commits=info, remote=remote,
-        comparison=comparison,
+        project=project, history=loaded.history,
+        rows=[change_row(c, remote) for c in loaded.changes],
+        order={c: loaded.order[c] for c in info}, commits=info, remote=remote,
+        comparison=_comparison(args, snapshot, repo, config) if args.compare else None,
     )
+
+
+def _comparison(args, snapshot: Path, repo, config) -> dict:
+    """The --compare page's rows: HEAD against BASE, as ``ttsbench compare`` decides them."""
+    from ttsbench.track.compare import compare_commits
+    from ttsbench.track.loader import load_results, resolve_commit
+
+    frame = load_results(snapshot, machine=args.machine, env=args.env, repo=repo)
+    base, head = (resolve_commit(rev, frame["commit"].unique(), repo=repo) for rev in args.compare)
+    compared = [r.as_dict() for r in compare_commits(frame, base, head, config=config)]
+    kinds: dict[str, int] = {}
+    for row in compared:
+        kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
+    return {"base": base, "head": head, "rows": compared, "counts": sorted(kinds.items())}

@@ -28,6 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="requests waiting for a batch slot before 503s (default 48)")
     parser.add_argument("--max-input-chars", type=int, default=1000,
                         help="longest accepted input text (default 1000)")
+    parser.add_argument("--chunk-frames", type=int, default=12,
+                        help="frames per streamed chunk (default 12, as ttsbench e2e)")
+    parser.add_argument("--left-context", type=int, default=25,
+                        help="earlier frames decoded with each chunk (default 25, as the "
+                        "engine's streaming)")
     parser.add_argument("--drain-timeout", type=float, default=120.0,
                         help="seconds SIGTERM waits for streams in flight (default 120)")
 
@@ -44,15 +49,22 @@ def run(args: argparse.Namespace) -> int:
         raise TtsbenchError(f"--port {args.port}: choose a TCP port between 0 and 65535")
     max_batch = positive(args.max_batch, "--max-batch")
     max_input = positive(args.max_input_chars, "--max-input-chars")
+    chunk_frames = positive(args.chunk_frames, "--chunk-frames")
+    if args.left_context < 0:
+        raise TtsbenchError(f"--left-context {args.left_context}: must be 0 or more")
     if args.max_queue < 0:
         raise TtsbenchError(f"--max-queue {args.max_queue}: must be 0 or more")
     if args.cuda_graphs:
         raise TtsbenchError("--cuda-graphs: the batched server runs the eager engine; drop it")
+    if args.mode != "text":
+        raise TtsbenchError(f"--mode {args.mode}: the server speaks text mode only (a voice "
+                            "names a sampling seed); drop --mode")
     synthesizer = build_synthesizer(args)
     metrics = ServerMetrics()
     engine = EngineLoop(BatchScheduler(synthesizer, max_batch), metrics, max_queue=args.max_queue)
     holder: dict = {}
-    app = create_app(engine, metrics, max_input_chars=max_input,
+    app = create_app(engine, metrics, max_input_chars=max_input, chunk_frames=chunk_frames,
+                     left_context=args.left_context,
                      draining=lambda: holder["server"].should_exit)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
                             access_log=False, lifespan="off",

@@ -20,10 +20,9 @@ from ttsbench.cli._engine_args import (
     conditioning,
     positive,
 )
-from ttsbench.engine.audio import write_wav
 from ttsbench.errors import EXIT_OK, TtsbenchError
 
-__all__ = ["add_arguments", "run", "write_wav"]
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
         np.save(args.codes_out, result.codes.numpy())
     try:
+        from ttsbench.engine.audio import write_wav  # torch: only when synthesizing
+
         write_wav(args.out, result.audio, result.sample_rate)
     except OSError as exc:
         raise TtsbenchError(f"cannot write --out {args.out}: {exc.strerror}") from None

@@ -23,14 +23,15 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 import torch
-from torch.nn.attention import sdpa_kernel
 
-from ttsbench.engine import tokenizer
-from ttsbench.engine.config import NUM_CODE_GROUPS
 from ttsbench.engine.batch_sampling import first_codes, residual_sampler
+from ttsbench.engine.config import NUM_CODE_GROUPS
+from ttsbench.engine.devices import inference_context
+from ttsbench.engine.frames import RESIDUAL_SAMPLING, talker_options
 from ttsbench.engine.kernels.sampling import SamplingOptions
+from ttsbench.engine.prompts import GenerationRequest
 from ttsbench.engine.slot_cache import SlotKVCache
-from ttsbench.engine.synthesizer import RESIDUAL_SAMPLING, SDPA_BACKENDS, Synthesizer
+from ttsbench.engine.synthesizer import Synthesizer
 from ttsbench.workloads import frames_for_text
 
 DECODE_GROUP = 4  # windows per decoder call: on CPU larger batches cost more per frame
@@ -75,8 +76,8 @@ class _Stream:
     def __init__(self, key: Hashable, request: StreamRequest, synth: Synthesizer) -> None:
         self.key, self.request = key, request
         self.max_frames = request.max_frames or frames_for_text(request.text)
-        self.options = synth.talker_options(request.sampling, self.max_frames,
-                                            request.fixed_length)
+        self.options = talker_options(synth.config.talker, request.sampling, self.max_frames,
+                                      request.fixed_length)
         self.generator = torch.Generator(device=synth.device)
         self.generator.manual_seed(request.seed)
         self.codes = torch.zeros(1, NUM_CODE_GROUPS, self.max_frames, dtype=torch.long,
@@ -110,10 +111,7 @@ class BatchScheduler:
         self.waiting: deque[tuple[Hashable, StreamRequest]] = deque()
         self.active: list[_Stream] = []
         self._cancelled: set[Hashable] = set()
-        with self._context():
-            # As prefill computes it (the same product shape, so the same rounding).
-            special = torch.tensor([[tokenizer.TTS_BOS, tokenizer.TTS_PAD]], device=synth.device)
-            self._pad_embed = synth.model.talker.embed_text(special)[:, 1:]  # [1, 1, H]
+        self._pad_embed: torch.Tensor | None = None  # the text pad embedding, from a prefill
 
     def submit(self, key: Hashable, request: StreamRequest) -> None:
         """Queue ``request`` under ``key``; ValueError on bad text or knobs."""
@@ -138,11 +136,17 @@ class BatchScheduler:
         """Drop request ``key`` (waiting or active) at the next step; no chunk follows."""
         self._cancelled.add(key)
 
-    @staticmethod
-    def positions_needed(request: StreamRequest) -> int:
-        """Talker positions ``request`` occupies: prompt bytes, speech start, frames."""
+    def positions_needed(self, request: StreamRequest) -> int:
+        """Talker positions ``request`` occupies: its prompt (as prefilled) and its frames."""
         frames = request.max_frames or frames_for_text(request.text)
-        return tokenizer.encode(request.text).shape[1] + 1 + frames
+        return self._prompt(request)[0].shape[1] + frames
+
+    def _prompt(self, request: StreamRequest) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The Synthesizer's prefill input for ``request`` (text mode) and its context codes."""
+        generation = GenerationRequest(request.text)
+        self.synth.conditioner.check(generation)
+        with self._context():
+            return self.synth.conditioner.embeds(generation, 1)
 
     @property
     def idle(self) -> bool:
@@ -165,11 +169,7 @@ class BatchScheduler:
     # -- one step ---------------------------------------------------------------------------
 
     def _context(self) -> ExitStack:
-        stack = ExitStack()
-        stack.enter_context(torch.inference_mode())
-        if self.synth.sdpa_backend is not None:
-            stack.enter_context(sdpa_kernel(SDPA_BACKENDS[self.synth.sdpa_backend]))
-        return stack
+        return inference_context(self.synth.sdpa_backend)
 
     def _drop_cancelled(self) -> None:
         if not self._cancelled:
@@ -191,9 +191,10 @@ class BatchScheduler:
         while self.waiting and len(self.active) < self.max_batch:
             key, request = self.waiting.popleft()
             stream = _Stream(key, request, self.synth)
-            state = self.synth.prefill(tokenizer.encode(request.text),
-                                       max_new_frames=stream.max_frames)
+            embeds, _ = self._prompt(request)
+            state = self.synth.prefill_embeds(embeds, max_new_frames=stream.max_frames)
             stream.pending = (state.hidden, state.logits)
+            self._pad_embed = state.pad_embed
             self.cache.add(state.cache)
             self.active.append(stream)
 

@@ -11,7 +11,7 @@ predictor + text embedding/projection); the codec decoder ships as a separate ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 SAMPLE_RATE = 24_000
 FRAME_RATE_HZ = 12.5
@@ -20,11 +20,11 @@ NUM_CODE_GROUPS = 16
 
 
 @dataclass(frozen=True)
-class TalkerConfig:
-    """The Qwen3 decoder that predicts the first (semantic) codebook of each 12.5 Hz frame.
+class DecoderStackConfig:
+    """A stack of Qwen3 decoder layers: what ``layers.decoder_layers`` and the RoPE tables read.
 
-    The codec vocabulary is the ``codebook_size`` code ids followed by 1024 control ids (pad,
-    BOS, EOS, ...); the sampler suppresses the control ids except EOS.
+    The talker, the code predictor and the delayed-pattern LM are such stacks; RoPE base and norm
+    epsilon are keyword-only so each model's own fields keep their positional order.
     """
 
     hidden_size: int
@@ -33,13 +33,28 @@ class TalkerConfig:
     num_kv_heads: int
     head_dim: int
     intermediate_size: int
+    rope_theta: float = field(default=1_000_000.0, kw_only=True)
+    rms_norm_eps: float = field(default=1e-6, kw_only=True)
+
+
+def stack_of(config: DecoderStackConfig) -> dict[str, int | float]:
+    """The decoder-stack fields of ``config`` as keywords, to build another model of its size."""
+    return {f.name: getattr(config, f.name) for f in fields(DecoderStackConfig)}
+
+
+@dataclass(frozen=True)
+class TalkerConfig(DecoderStackConfig):
+    """The Qwen3 decoder that predicts the first (semantic) codebook of each 12.5 Hz frame.
+
+    The codec vocabulary is the ``codebook_size`` code ids followed by 1024 control ids (pad,
+    BOS, EOS, ...); the sampler suppresses the control ids except EOS.
+    """
+
     codec_vocab_size: int = 3072
     text_vocab_size: int = 151_936
     text_hidden_size: int = 2048
     num_code_groups: int = NUM_CODE_GROUPS
-    rope_theta: float = 1_000_000.0
     mrope_section: tuple[int, int, int] = (24, 20, 20)
-    rms_norm_eps: float = 1e-6
     max_positions: int = 32_768
     codebook_size: int = 2048
     codec_pad_id: int = 2148
@@ -48,19 +63,11 @@ class TalkerConfig:
 
 
 @dataclass(frozen=True)
-class CodePredictorConfig:
+class CodePredictorConfig(DecoderStackConfig):
     """The small decoder that predicts the 15 residual codebooks of a frame, one after another."""
 
-    hidden_size: int
-    num_layers: int
-    num_heads: int
-    num_kv_heads: int
-    head_dim: int
-    intermediate_size: int
     vocab_size: int = 2048
     num_residual_groups: int = NUM_CODE_GROUPS - 1
-    rope_theta: float = 1_000_000.0
-    rms_norm_eps: float = 1e-6
 
 
 @dataclass(frozen=True)
@@ -128,25 +135,19 @@ _CODE_PREDICTOR = CodePredictorConfig(
     intermediate_size=3072,
 )
 
-_0_6B = ModelConfig(
-    name="0.6b",
-    talker=TalkerConfig(
-        hidden_size=1024, num_layers=28, num_heads=16, num_kv_heads=8, head_dim=128,
-        intermediate_size=3072,
-    ),
-    code_predictor=_CODE_PREDICTOR,
-)
 
-_1_7B = ModelConfig(
-    name="1.7b",
-    talker=TalkerConfig(
-        hidden_size=2048, num_layers=28, num_heads=16, num_kv_heads=8, head_dim=128,
-        intermediate_size=6144,
-    ),
-    code_predictor=_CODE_PREDICTOR,
-)
+def _published(name: str, hidden_size: int, intermediate_size: int) -> ModelConfig:
+    """A published size: 28 talker layers of 16 heads (8 KV) of 128, the shared code predictor."""
+    talker = TalkerConfig(
+        hidden_size=hidden_size, num_layers=28, num_heads=16, num_kv_heads=8, head_dim=128,
+        intermediate_size=intermediate_size,
+    )
+    return ModelConfig(name=name, talker=talker, code_predictor=_CODE_PREDICTOR)
 
-PRESETS: dict[str, ModelConfig] = {cfg.name: cfg for cfg in (_TINY, _0_6B, _1_7B)}
+
+PRESETS: dict[str, ModelConfig] = {cfg.name: cfg for cfg in (
+    _TINY, _published("0.6b", 1024, 3072), _published("1.7b", 2048, 6144),
+)}
 
 # Published sizes of the Qwen3-TTS-12Hz talker checkpoints (talker + code predictor).
 PUBLIC_PARAMETER_COUNTS: dict[str, int] = {"0.6b": 906_000_000, "1.7b": 1_917_000_000}

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.profiler import record_function
 
+from ttsbench.engine.config import PRESETS, DecoderStackConfig, stack_of
 from ttsbench.engine.dualffn import DualFFNDecoderLayer
 from ttsbench.engine.kernels.delay_pattern import build_delay_pattern, revert_delay_pattern
 from ttsbench.engine.kernels.sampling import SamplingOptions, sample
@@ -28,21 +29,13 @@ from ttsbench.engine.weights import initialize
 
 
 @dataclass(frozen=True)
-class DelayedLMConfig:
+class DelayedLMConfig(DecoderStackConfig):
     """A DualFFN decoder over ``num_codebooks`` codebooks of ``codebook_size`` codes (+BOS, PAD)."""
 
-    hidden_size: int
-    num_layers: int
-    num_heads: int
-    num_kv_heads: int
-    head_dim: int
-    intermediate_size: int
     audio_intermediate_size: int
     num_codebooks: int = 8
     codebook_size: int = 1024
     text_vocab_size: int = 320
-    rope_theta: float = 1_000_000.0
-    rms_norm_eps: float = 1e-6
 
     @property
     def bos_id(self) -> int:
@@ -59,10 +52,7 @@ DELAYED_PRESETS: dict[str, DelayedLMConfig] = {
         intermediate_size=256, audio_intermediate_size=256,
     ),
     # The 0.6B talker's dimensions with a DualFFN audio path in every layer.
-    "0.6b": DelayedLMConfig(
-        hidden_size=1024, num_layers=28, num_heads=16, num_kv_heads=8, head_dim=128,
-        intermediate_size=3072, audio_intermediate_size=3072,
-    ),
+    "0.6b": DelayedLMConfig(**stack_of(PRESETS["0.6b"].talker), audio_intermediate_size=3072),
 }
 
 # Audio codes: the sampler's defaults without the talker's penalty and control-id suppression.

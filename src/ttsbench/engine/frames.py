@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch.profiler import record_function
 
+from ttsbench.engine.config import SAMPLE_RATE
 from ttsbench.engine.cuda_graphs import StaticTalkerDecoder
 from ttsbench.engine.kernels.sampling import SamplingOptions, sample
 from ttsbench.engine.kv_cache import DynamicKVCache
@@ -32,6 +33,16 @@ RESIDUAL_SAMPLING = SamplingOptions(
     suppress_tokens=False,
 )
 DEFAULT_STATIC_FRAMES = 256
+
+
+@dataclass
+class SynthesisResult:
+    """Audio (float32 on CPU; 1-D for batch 1, ``[B, N]`` otherwise), codes ``[B, 16, T]``."""
+
+    audio: torch.Tensor
+    codes: torch.Tensor
+    timing: SynthesisTiming
+    sample_rate: int = SAMPLE_RATE
 
 
 @dataclass
@@ -71,7 +82,7 @@ class FrameGenerator:
         if not isinstance(fixed_length, bool):
             raise ValueError(f"fixed_length={fixed_length!r}: expected True or False")
         self.synth, self.max_frames, self.fixed_length = synth, max_frames, fixed_length
-        self.options = talker_options(synth.config.talker, sampling, max_frames, fixed_length)
+        self.options = synth.talker_options(sampling, max_frames, fixed_length)
         self.residual_options = dataclasses.replace(
             RESIDUAL_SAMPLING, do_sample=self.options.do_sample
         )

@@ -3,8 +3,7 @@
 ``Synthesizer`` holds a preset's model with seeded random weights and exposes the stages
 (``prefill``, ``talker_step``, ``predict_residual_codes``, ``decode``) and whole utterances:
 ``synthesize`` decodes all frames at once, ``synthesize_streaming`` in chunks with left context.
-The frame loop lives in ``engine.frames``, chunked decoding in ``engine.streaming``; their public
-names are importable from here too.
+The frame loop lives in ``engine.frames``, chunked decoding in ``engine.streaming`` (re-exported).
 
 Profiler spans (``torch.profiler.record_function``): ``prefill``, ``generate_frames``,
 ``talker_step``, ``code_predictor``, ``sampling``, ``decode``.
@@ -15,19 +14,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
 
 import torch
 from torch.profiler import record_function
 
 from ttsbench.engine import tokenizer
 from ttsbench.engine.conditioning import Conditioner
-from ttsbench.engine.config import SAMPLE_RATE, get_preset
+from ttsbench.engine.config import get_preset
 from ttsbench.engine.cuda_graphs import CapturedGraphs, StaticTalkerDecoder
-from ttsbench.engine.devices import check_sdpa_backend, inference_context, resolve_device
-from ttsbench.engine.devices import resolve_dtype
+from ttsbench.engine.devices import TORCH_SDPA_BACKENDS as SDPA_BACKENDS
+from ttsbench.engine.devices import check_sdpa_backend, inference_context
+from ttsbench.engine.devices import resolve_device, resolve_dtype
 from ttsbench.engine.frames import DEFAULT_STATIC_FRAMES, RESIDUAL_SAMPLING, FrameGenerator
-from ttsbench.engine.frames import GenerationState
+from ttsbench.engine.frames import GenerationState, SynthesisResult, talker_options
 from ttsbench.engine.kernels.sampling import SamplingOptions
 from ttsbench.engine.kv_cache import DynamicKVCache
 from ttsbench.engine.options import ARCHS, check_positive_int, choose
@@ -40,18 +39,8 @@ from ttsbench.workloads import frames_for_text
 
 DECODE_LEFT_CONTEXT = 25  # frames of context codes the decoder sees before new audio
 CONDITIONING = tuple(f.name for f in dataclasses.fields(GenerationRequest) if f.name != "text")
-__all__ = ["DEFAULT_STATIC_FRAMES", "RESIDUAL_SAMPLING", "FrameGenerator", "GenerationState",
-           "SynthesisResult", "Synthesizer"]
-
-
-@dataclass
-class SynthesisResult:
-    """Audio (float32 on CPU; 1-D for batch 1, ``[B, N]`` otherwise), codes ``[B, 16, T]``."""
-
-    audio: torch.Tensor
-    codes: torch.Tensor
-    timing: SynthesisTiming
-    sample_rate: int = SAMPLE_RATE
+__all__ = ["DEFAULT_STATIC_FRAMES", "RESIDUAL_SAMPLING", "SDPA_BACKENDS", "FrameGenerator",
+           "GenerationState", "SynthesisResult", "Synthesizer"]
 
 
 class Synthesizer:
@@ -275,6 +264,11 @@ class Synthesizer:
     def _context(self) -> ExitStack:
         """inference_mode plus the pinned SDPA backend, if any."""
         return inference_context(self.sdpa_backend)
+
+    def talker_options(self, sampling: SamplingOptions | None, max_frames: int,
+                       fixed_length: bool) -> SamplingOptions:
+        """``frames.talker_options`` for this model's talker (EOS id, suppression)."""
+        return talker_options(self.config.talker, sampling, max_frames, fixed_length)
 
     def _finished(self, timing: SynthesisTiming) -> None:
         self.last_timing = timing

@@ -37,8 +37,10 @@ def wav_header(data_bytes: int = _STREAMING_SIZE) -> bytes:
 
 
 def create_app(engine: EngineLoop, metrics: ServerMetrics, *, max_input_chars: int = 1000,
+               chunk_frames: int = 12, left_context: int = 25,
                draining: Callable[[], bool] = lambda: False) -> Starlette:
-    """The app serving ``engine``; ``draining`` says when to turn new requests away."""
+    """The app serving ``engine`` (streams of ``chunk_frames`` frames decoded with
+    ``left_context`` frames before them); ``draining`` says when to turn new requests away."""
 
     def unavailable(message: str) -> JSONResponse:
         return JSONResponse({"error": {"message": message, "type": "server_unavailable"}},
@@ -51,7 +53,8 @@ def create_app(engine: EngineLoop, metrics: ServerMetrics, *, max_input_chars: i
             return unavailable("server is shutting down; retry on another instance")
         try:
             parsed = parse_speech_request(await request.body(), max_input_chars)
-            job = StreamRequest(parsed.input, seed=parsed.seed)
+            job = StreamRequest(parsed.input, seed=parsed.seed, chunk_frames=chunk_frames,
+                                left_context=left_context)
             engine.scheduler.check(job)
         except BadRequest as exc:
             metrics.requests.labels("bad_request").inc()

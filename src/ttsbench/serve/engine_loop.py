@@ -4,7 +4,8 @@
 returns an ``AudioStream``, an async iterator of 16-bit PCM chunks; closing it early (a client
 that went away) cancels the request, which leaves the batch at the next frame. Decoding runs on
 its own thread so a step of the batch never waits for another request's chunk; first chunks are
-decoded before later ones, since a listener is waiting for them.
+decoded right after the step that completes them, on the generating thread, so a new listener
+never waits behind other requests' later chunks.
 """
 
 from __future__ import annotations
@@ -146,9 +147,13 @@ class EngineLoop:
                 self.metrics.batch_size.observe(len(scheduler.active))
             self.metrics.active.set(len(scheduler.active))
             self.metrics.queued.set(len(scheduler.waiting))
-            if jobs:
+            firsts = [job for job in jobs if job.first]
+            if firsts:  # a listener waits for these: decode now, not behind later chunks
+                self._decode(firsts)
+            later = [job for job in jobs if not job.first]
+            if later:
                 with self._jobs_ready:
-                    self._jobs.extend(jobs)
+                    self._jobs.extend(later)
                     self._jobs_ready.notify()
 
     def _decode_forever(self) -> None:
@@ -160,15 +165,19 @@ class EngineLoop:
                 if self._stopping:
                     return
                 jobs = self._take_jobs()
-            try:
-                chunks = self.scheduler.decode(jobs)
-            except Exception:
-                log.exception("decoding failed; ending %d streams", len(jobs))
-                for job in jobs:
-                    self._end_failed(job.key)
-                continue
-            for chunk in chunks:
-                self._deliver(chunk)
+            self._decode(jobs)
+
+    def _decode(self, jobs: list) -> None:
+        """Decode ``jobs`` and hand out their chunks; a failure ends those streams."""
+        try:
+            chunks = self.scheduler.decode(jobs)
+        except Exception:
+            log.exception("decoding failed; ending %d streams", len(jobs))
+            for job in jobs:
+                self._end_failed(job.key)
+            return
+        for chunk in chunks:
+            self._deliver(chunk)
 
     def _fail_all(self) -> None:
         with self._lock:
@@ -185,12 +194,8 @@ class EngineLoop:
             stream.loop.call_soon_threadsafe(stream.queue.put_nowait, _END)
 
     def _take_jobs(self) -> list:
-        """Up to ``DECODE_GROUP`` jobs, first chunks first, each stream's chunks in order."""
-        firsts = [job for job in self._jobs if job.first][:DECODE_GROUP]
-        taken = firsts + [job for job in self._jobs if not job.first][:DECODE_GROUP - len(firsts)]
-        ids = {id(job) for job in taken}
-        self._jobs = deque(job for job in self._jobs if id(job) not in ids)
-        return taken
+        """The oldest ``DECODE_GROUP`` jobs (FIFO, so a stream's chunks stay in order)."""
+        return [self._jobs.popleft() for _ in range(min(DECODE_GROUP, len(self._jobs)))]
 
     def _deliver(self, chunk: Chunk) -> None:
         with self._lock:

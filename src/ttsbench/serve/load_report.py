@@ -67,21 +67,27 @@ def write_csv(rows: list[dict], path: Path) -> None:
 
 
 def write_plot(rows: list[dict], path: Path, title: str) -> None:
-    """First-audio p95 and audio seconds per second against concurrency (PNG)."""
+    """First-audio p95 and audio seconds per second against concurrency (PNG); a level run
+    more than once shows every run as a dot and the line through their medians."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    levels = [row["concurrency"] for row in rows]
-    figure, (latency, throughput) = plt.subplots(1, 2, figsize=(10, 4))
-    latency.plot(levels, [row["ttfa_ms"]["p95"] for row in rows], marker="o")
-    latency.set(xlabel="concurrent requests", ylabel="time to first audio p95 (ms)",
-                xscale="log", xticks=levels, xticklabels=[str(level) for level in levels])
-    throughput.plot(levels, [row["audio_seconds_per_second"] for row in rows], marker="o")
-    throughput.set(xlabel="concurrent requests", ylabel="audio seconds per second",
-                   xscale="log", xticks=levels, xticklabels=[str(level) for level in levels])
-    for axes in (latency, throughput):
+    levels = sorted({row["concurrency"] for row in rows})
+    figure, panels = plt.subplots(1, 2, figsize=(10, 4))
+    figures = (("time to first audio p95 (ms)", lambda row: row["ttfa_ms"]["p95"]),
+               ("audio seconds per second", lambda row: row["audio_seconds_per_second"]))
+    for axes, (label, value) in zip(panels, figures):
+        runs = [(row["concurrency"], value(row)) for row in rows if value(row) is not None]
+        if runs:
+            axes.scatter(*zip(*runs), alpha=0.4)
+        medians = [(level, float(np.median([v for c, v in runs if c == level])))
+                   for level in levels if any(c == level for c, _ in runs)]
+        if medians:
+            axes.plot(*zip(*medians), marker="o")
+        axes.set(xlabel="concurrent requests", ylabel=label, xscale="log", xticks=levels,
+                 xticklabels=[str(level) for level in levels])
         axes.minorticks_off()
         axes.grid(alpha=0.3)
     figure.suptitle(title)

@@ -6,7 +6,8 @@ it records the time to the first audio byte, the total time, the audio received,
 underruns: playback starts with the first audio; a piece of audio arriving after everything
 received so far would have finished playing is an underrun (playback then waits for it).
 Failures are sorted by kind: ``refused``, ``timeout``, ``http_<status>``, ``non_audio``,
-``disconnected``.
+``disconnected``. A worker told to retry later (``Retry-After`` on a 503) waits that long before
+its next request, as a well-behaved client would.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class RequestResult:
     total_s: float = 0.0
     audio_s: float = 0.0
     underruns: int = 0
+    retry_after_s: float = 0.0  # a 503's Retry-After, which the worker waits out
 
 
 @dataclass
@@ -67,6 +69,7 @@ async def measure_request(client: httpx.AsyncClient, settings: LoadSettings) -> 
                                  json=body) as response:
             if response.status_code != 200:
                 result.error = f"http_{response.status_code}"
+                result.retry_after_s = _seconds(response.headers.get("retry-after"))
                 return result
             if not response.headers.get("content-type", "").startswith(AUDIO_TYPES):
                 result.error = "non_audio"
@@ -108,11 +111,20 @@ async def run_level(settings: LoadSettings, concurrency: int, requests: int) -> 
         async def worker() -> None:
             for _ in remaining:
                 results.append(await measure_request(client, settings))
+                await asyncio.sleep(results[-1].retry_after_s)
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - start
     return LevelResult(concurrency, wall, results)
+
+
+def _seconds(header: str | None) -> float:
+    """Retry-After in seconds (the delay form; dates and junk count as no delay), at most 60."""
+    try:
+        return min(max(float(header), 0.0), 60.0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def run_load(settings: LoadSettings, levels: list[int], requests: int,

@@ -55,8 +55,12 @@ def forge_range(remote: str | None, change: HistoryChange) -> str | None:
 def change_row(change: HistoryChange, remote: str | None) -> dict:
     """Everything a table row, an export or a feed entry shows about one change."""
     row = change.row()
-    row["detection"] = getattr(change, "status", None) or ""  # e.g. "tentative" (history's label)
-    row["status"] = "fixed" if change.fixed_by else ("open" if change.kind == "regression" else "")
+    # history's label: "tentative" until enough commits (or `ttsbench confirm`) back it, "refuted"
+    # when a re-measurement did not; "confirmed" is the normal case and is not spelled out.
+    detection = getattr(change, "status", "") or ""
+    row["detection"] = "" if detection == "confirmed" else detection
+    open_regression = change.kind == "regression" and detection != "refuted"
+    row["status"] = "fixed" if change.fixed_by else ("open" if open_regression else "")
     row["page"] = benchmark_page(change.benchmark)
     row["asv_graph"] = asv_graph_link(change)
     row["forge_range"] = forge_range(remote, change)

@@ -23,7 +23,7 @@ import numpy as np
 from ttsbench.site.pages import slug
 from ttsbench.track.history import Series
 
-CHUNK = 256
+CHUNK = 128
 FORMAT = 1
 
 

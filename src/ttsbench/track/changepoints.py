@@ -2,21 +2,22 @@
 
 The detector works on the logarithm of the per-commit values, so a step is a ratio and the noise
 is relative. It runs in three stages (docs/history.md compares it with asv's ``step_detect`` and
-E-divisive on injected steps in real noise):
+E-divisive on injected steps in real and CI-runner noise):
 
-1. **Scan.** For every commit ``t`` the median of the ``WINDOW_AFTER`` commits from ``t`` on is
-   compared with the median of the ``WINDOW_BEFORE`` commits before it, in units of the series'
-   noise: the robust spread of commit-to-commit differences (MAD), floored by the commits' own
-   confidence intervals where asv stored them. Medians keep one wild commit from raising an
-   alarm; at the tip of the history the after-window is shorter (down to ``MIN_SIZE`` commits),
-   so a fresh step is seen as soon as ``MIN_SIZE`` commits sit at the new level.
+1. **Scan.** For every commit ``t`` the level of the ``WINDOW_AFTER`` commits from ``t`` on is
+   compared with the level of the ``WINDOW_BEFORE`` commits before it, in units of its standard
+   error. A window's level is Tukey's biweight with the series' noise as scale (the robust
+   spread of commit-to-commit differences, floored by the commits' own confidence intervals
+   where asv stored them): nearly as efficient as a mean, and a disturbed run gets no weight.
+   At the tip of the history the after-window is shorter (down to ``MIN_SIZE`` commits), so a
+   fresh step is seen as soon as ``MIN_SIZE`` commits sit at the new level.
 2. **Locate.** Each local maximum of the scan above the threshold is moved to the split that best
-   fits two constant levels (least absolute deviations) near it: the first commit at the new level.
+   fits two constant levels (Huber loss) near it: the first commit at the new level.
 3. **Confirm.** Every candidate is tested segment against segment (up to ``SEGMENT`` commits each
    side, bounded by its neighbours): first the robust z-score again (vectorised), then a
    Mann-Whitney U test on the raw samples where they are stored, on the per-commit values where
-   not. The weakest candidate that fails is dropped and its neighbours re-tested, until all pass. The ratio's confidence interval
-   is the Hodges-Lehmann interval of the same data.
+   not. The weakest candidate that fails is dropped and its neighbours re-tested, until all
+   pass. The ratio's confidence interval is the Hodges-Lehmann interval of the same data.
 
 Everything needed per series is a few vectorised passes over arrays of a few thousand values.
 """
@@ -28,7 +29,9 @@ import math
 from typing import Sequence
 
 import numpy as np
-from statistics import NormalDist
+
+from ttsbench.track.levels import level_se, noise_scale, window_levels
+from ttsbench.track.rank_tests import hodges_lehmann_interval, mann_whitney_p
 
 WINDOW_BEFORE = 30
 WINDOW_AFTER = 10
@@ -36,10 +39,7 @@ MIN_SIZE = 3
 SEGMENT = 50
 SAMPLE_COMMITS = 10
 THRESHOLD = 3.25
-NOISE_FLOOR = 0.002
-HUBER_K = 1.5
-HUBER_STEPS = 3
-Z99 = NormalDist().inv_cdf(0.995)
+HUBER_K = 1.5  # the two-level fit's loss
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,9 +87,12 @@ def detect_changes(
     n = y.size
     if n < 2 * MIN_SIZE:
         return []
-    sigma = _noise(y, _subset(ci_low, keep), _subset(ci_high, keep))
-    noise = _Noise(scale=sigma, se=sigma * _level_se(y, sigma))
-    raw = None if samples is None else [samples[i] for i in keep]  # logged when tested
+    sigma = noise_scale(y, _subset(ci_low, keep), _subset(ci_high, keep))
+    noise = _Noise(scale=sigma, se=sigma * level_se(y, sigma))
+    if samples is None or keep.size == len(samples):
+        raw = samples  # logged where tested
+    else:
+        raw = [samples[i] for i in keep]
 
     candidates = _scan(y, noise, threshold)
     candidates = _locate(y, noise.scale, candidates)
@@ -109,63 +112,9 @@ def _log_samples(values) -> np.ndarray | None:
     return np.log(values) if values.size else None
 
 
-def _noise(y: np.ndarray, ci_low, ci_high) -> float:
-    """Relative noise of one commit: MAD of differences, floored by the stored 99 % CIs."""
-    diffs = np.diff(y)
-    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / math.sqrt(2)
-    if ci_low is not None and ci_high is not None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            width = np.log(ci_high) - np.log(ci_low)
-        width = width[np.isfinite(width) & (width > 0)]
-        if width.size:
-            sigma = max(sigma, float(np.median(width)) / (2 * Z99))
-    return max(float(sigma), NOISE_FLOOR)
-
-
-def _level_se(y: np.ndarray, sigma: float) -> float:
-    """Standard error of a one-commit Huber level in units of ``sigma`` (sandwich estimate).
-
-    About 1 on Gaussian noise; larger on heavy-tailed noise, where clipped residuals still
-    carry more spread than ``sigma`` says. Commit-to-commit differences stand in for residuals.
-    """
-    diffs = np.diff(y)
-    r = (diffs - np.median(diffs)) / (sigma * math.sqrt(2))
-    inside = np.mean(np.abs(r) <= HUBER_K)
-    if r.size == 0 or inside == 0:
-        return 1.0
-    return max(1.0, float(np.sqrt(np.mean(np.clip(r, -HUBER_K, HUBER_K) ** 2)) / inside))
-
-
-def _window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma: float) -> np.ndarray:
-    """Robust level of ``y[start:stop]`` for each pair, vectorised (empty windows give NaN).
-
-    Huber's M-estimate with the series' noise as its scale, iterated from the median: as
-    efficient as a mean on Gaussian noise (so 3 commits at a new level carry nearly the weight
-    of 3 means), while one disturbed run moves it by at most ``HUBER_K`` sigma / n.
-    """
-    lengths = stops - starts
-    width = max(int(lengths.max(initial=0)), 1)
-    index = starts[:, None] + np.arange(width)[None, :]
-    inside = index < stops[:, None]
-    windows = np.where(inside, y[np.minimum(index, y.size - 1)], np.inf)
-    windows.sort(axis=1)
-    rows = np.arange(len(starts))
-    count = np.maximum(lengths, 1)
-    low = np.clip((lengths - 1) // 2, 0, width - 1)
-    high = np.clip(lengths // 2, 0, width - 1)
-    level = (windows[rows, low] + windows[rows, high]) / 2
-    inside = np.isfinite(windows)
-    windows = np.where(inside, windows, 0.0)
-    bound = HUBER_K * sigma
-    for _ in range(HUBER_STEPS):
-        residual = np.clip(windows - level[:, None], -bound, bound)
-        level = level + np.where(inside, residual, 0.0).sum(axis=1) / count
-    return np.where(lengths > 0, level, np.nan)
-
-
 def _z_scores(y, noise, split, starts, stops):
-    before = _window_levels(y, starts, split, noise.scale)
-    after = _window_levels(y, split, stops, noise.scale)
+    before = window_levels(y, starts, split, noise.scale)
+    after = window_levels(y, split, stops, noise.scale)
     n_before, n_after = split - starts, stops - split
     se = noise.se * np.sqrt(1 / np.maximum(n_before, 1) + 1 / np.maximum(n_after, 1))
     return (after - before) / se, before, after
@@ -209,8 +158,8 @@ def _locate(y: np.ndarray, sigma: float, candidates: list[int]) -> list[int]:
         if tries.size == 0:
             continue
         lefts, rights = np.full(tries.size, left), np.full(tries.size, right)
-        old = _window_levels(y, lefts, tries, sigma)
-        new = _window_levels(y, tries, rights, sigma)
+        old = window_levels(y, lefts, tries, sigma)
+        new = window_levels(y, tries, rights, sigma)
         segment = y[left:right]
         level = np.where(np.arange(left, right)[None, :] < tries[:, None], old[:, None], new[:, None])
         costs = _huber_loss((segment[None, :] - level) / sigma).sum(axis=1)
@@ -268,10 +217,8 @@ def _segment_test(y, noise, raw, splits, i, alpha) -> Change:
     # Reported levels are the segments' medians: they do not depend on the estimated noise.
     before, after = np.median(y[start:split]), np.median(y[split:stop])
     old, new = _segment_data(y, raw, start, split, stop)
-    from scipy import stats  # only where a candidate is tested: importing it costs a second
-
-    p_value = float(stats.mannwhitneyu(new, old, alternative="two-sided").pvalue)
-    shift_low, shift_high = _hodges_lehmann_interval(old, new, alpha)
+    p_value = mann_whitney_p(new, old)
+    shift_low, shift_high = hodges_lehmann_interval(old, new, alpha)
     return Change(
         index=split,
         before=float(np.exp(before)),
@@ -292,16 +239,6 @@ def _segment_data(y, raw, start, split, stop) -> tuple[np.ndarray, np.ndarray]:
         if len(old) >= MIN_SIZE and len(new) >= MIN_SIZE:
             return np.concatenate(old), np.concatenate(new)
     return y[start:split], y[split:stop]
-
-
-def _hodges_lehmann_interval(old: np.ndarray, new: np.ndarray, alpha: float) -> tuple[float, float]:
-    """Distribution-free confidence interval of the shift ``new - old`` (Mann-Whitney inversion)."""
-    differences = np.sort((new[:, None] - old[None, :]).ravel())
-    m, k = new.size, old.size
-    spread = math.sqrt(m * k * (m + k + 1) / 12)
-    rank = int(math.floor(m * k / 2 - NormalDist().inv_cdf(1 - alpha / 2) * spread))
-    rank = min(max(rank, 0), differences.size - 1)
-    return float(differences[rank]), float(differences[differences.size - 1 - rank])
 
 
 __all__ = ["Change", "detect_changes"]

@@ -1,6 +1,7 @@
 """Verdicts of ``ttsbench confirm``: re-measured changes, stored beside asv's results.
 
-``<results_dir>/../ttsbench-confirmations.json`` (never inside the results dir, which is asv's)
+``<results_dir>/../ttsbench-confirmations/verdicts.json`` (never inside the results dir, which
+is asv's; a folder, so the publish workflow keeps it on a branch as it keeps the results)
 maps ``benchmark(params)@commit`` to the re-measurement of that commit against its parent:
 ``status`` (``confirmed`` or ``refuted``), the measured ratio with its interval and p-value, the
 machine, the parent and when. ``ttsbench history`` reads it back: a stored verdict is the
@@ -18,14 +19,14 @@ from pathlib import Path
 from ttsbench.errors import TtsbenchError
 from ttsbench.track.series import series_name
 
-FILE_NAME = "ttsbench-confirmations.json"
+FOLDER = "ttsbench-confirmations"
+FILE_NAME = "verdicts.json"
 VERDICTS = ("confirmed", "refuted")
 
 
 def store_path(results_dir: Path | str) -> Path:
     """The confirmations file of a results dir: its sibling, never inside it."""
-    results_dir = Path(results_dir).resolve()
-    return results_dir.parent / FILE_NAME
+    return Path(results_dir).resolve().parent / FOLDER / FILE_NAME
 
 
 def key(benchmark: str, param_key: str, commit: str) -> str:
@@ -55,6 +56,7 @@ def record(results_dir: Path | str, verdicts: list[dict]) -> Path:
             **verdict, "measured_at": now,
         }
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".confirmations-", suffix=".json")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(stored, out, indent=1, sort_keys=True)
@@ -66,4 +68,4 @@ def record(results_dir: Path | str, verdicts: list[dict]) -> Path:
     return path
 
 
-__all__ = ["FILE_NAME", "key", "read", "record", "store_path"]
+__all__ = ["FOLDER", "key", "read", "record", "store_path"]

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy as np
-import pandas as pd
 
 from ttsbench.track import changepoints, confirmations
 from ttsbench.track.analysis_cache import AnalysisCache
@@ -80,7 +79,7 @@ class History:
     warnings: list[str] = dataclasses.field(default_factory=list)
 
 
-def build_series(frame: pd.DataFrame) -> list[Series]:
+def build_series(frame) -> list[Series]:
     """One :class:`Series` per (machine, env, benchmark, params), from the loader's frame."""
     frame = frame[frame["status"] == "ok"]
     if frame.empty:
@@ -140,7 +139,7 @@ def _label(series: Series, changes: list[Change], config: TrackerConfig,
             benchmark=series.benchmark, params=series.params, param_key=series.param_key,
             machine=series.machine, env=series.env, unit=series.unit,
             commit=commit, prev_commit=series.commits[change.index - 1],
-            date=pd.Timestamp(series.dates[change.index], tz="UTC").isoformat(),
+            date=_iso_utc(series.dates[change.index]),
             before=change.before, after=change.after, ratio=change.ratio,
             ci_low=change.ci_low, ci_high=change.ci_high, p_value=change.p_value,
             severity=classify(change.ratio - 1, config.severity),
@@ -150,6 +149,14 @@ def _label(series: Series, changes: list[Change], config: TrackerConfig,
             status=status, to_confirm=to_confirm, index=change.index,
         ))
     return labelled
+
+
+def _iso_utc(date: np.datetime64) -> str:
+    """ISO 8601 with a UTC offset, as ``pandas.Timestamp(date, tz="UTC").isoformat()`` gives."""
+    if np.isnat(date):
+        return "NaT"
+    text = np.datetime_as_string(date, unit="us").removesuffix(".000000")
+    return f"{text}+00:00"
 
 
 def _status(commits_since: int, verdict: dict | None, commit: str) -> tuple[str, str | None]:

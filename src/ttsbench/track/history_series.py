@@ -72,6 +72,7 @@ class Series:
     ci_low: np.ndarray
     ci_high: np.ndarray
     samples: RaggedSamples | None
+    stamps: np.ndarray | None = None  # per commit: size and mtime of its result file, when known
 
     @property
     def name(self) -> str:
@@ -89,7 +90,9 @@ class Series:
         h.update("\0".join(self.commits[:end]).encode())
         for array in (self.values, self.ci_low, self.ci_high):
             h.update(np.ascontiguousarray(array[:end]).tobytes())
-        if self.samples is not None:
+        if self.stamps is not None:  # the result files' stamps stand for their samples
+            h.update(self.stamps[:end].tobytes())
+        elif self.samples is not None:
             h.update(self.samples.counts[:end].tobytes())
             h.update(self.samples.gathered(end).tobytes())
         return h.hexdigest()
@@ -139,6 +142,7 @@ def series_from_table(table, results_dir: Path, *, repo=None, machine=None, env=
     dates = np.array([f[6] if f[6] is not None else np.iinfo(np.int64).min for f in files],
                      dtype=np.int64).astype("datetime64[ms]").astype("datetime64[ns]")
     commits = np.array([f[5] for f in files], dtype=object)
+    stamps = np.array([[f[1], f[2]] for f in files], dtype=np.int64).reshape(-1, 2)
     found = []
     for i, (machine_name, env_name, name, param_key) in enumerate(keys):
         at = ordered[bounds[i]:bounds[i + 1]]
@@ -153,6 +157,7 @@ def series_from_table(table, results_dir: Path, *, repo=None, machine=None, env=
             values=rows["value"][at], ci_low=rows["ci_low"][at], ci_high=rows["ci_high"][at],
             samples=RaggedSamples(rows["samples"], rows["sample_start"][at], counts)
             if counts.any() else None,
+            stamps=stamps[file_of[at]],
         ))
     return found, order
 

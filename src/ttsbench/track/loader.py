@@ -6,8 +6,8 @@ asv's results format version 2 reads, ours or another project's. The directory i
 
 Validation (:mod:`ttsbench.track.validation`): a result file that is truncated, not JSON, not
 asv's format, not a regular file (a FIFO named ``*.json``) or in an unreadable folder is skipped
-and named in one line in ``frame.attrs["warnings"]`` (commands print them with
-:func:`ttsbench.cli._options.print_warnings`). A row whose fields or values
+and named in one line in ``frame.attrs["warnings"]``, each also issued as a
+:class:`~ttsbench.errors.TrackerWarning` (which the CLI prints once). A row whose fields or values
 make no sense gets status ``invalid`` and its reason in ``reason``. When nothing readable is
 left, :class:`~ttsbench.errors.TtsbenchError` is raised: no results means nothing was measured.
 
@@ -19,16 +19,16 @@ know, and every commit when no repository is given, are ordered by the date asv 
 from __future__ import annotations
 
 import os
+import warnings as python_warnings
 from pathlib import Path
 
-import pandas as pd
 from asv import util as asv_util
 from asv.benchmarks import Benchmarks
 from asv.machine import Machine
 from asv.results import Results
 from tqdm import tqdm
 
-from ttsbench.errors import TtsbenchError
+from ttsbench.errors import TrackerWarning, TtsbenchError
 from ttsbench.track import gitrepo, validation
 from ttsbench.track.config import load_config
 from ttsbench.track.rows import COLUMNS, FileRows, decode_param
@@ -161,11 +161,15 @@ def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_be
             f"no readable results in {results_dir}{' for ' + what if what else ''}"
             f"{' (' + hint + ')' if hint else ''}; run asv or check --machine/--env"
         )
+    import pandas as pd  # here, not above: `ttsbench history` from its cache needs no pandas
+
     frame = pd.DataFrame(rows.columns)
     for column in NUMERIC_COLUMNS:  # None (failed, invalid) becomes NaN
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame = _add_order(frame, repo)[COLUMNS]
     frame.attrs["warnings"] = warnings
+    for line in warnings:
+        python_warnings.warn(line, TrackerWarning, stacklevel=2)
     return frame
 
 find_repository = gitrepo.open_repo  # kept for callers not yet on ttsbench.track.gitrepo

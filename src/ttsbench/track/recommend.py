@@ -31,13 +31,14 @@ def _first_audio(report: dict, target_ms: float) -> list[str]:
                 f"c x {per_frame:.1f} ms plus the prefill")
             continue
         chunk = features.get("chunk_frames") or 1
-        fixed = max(0.0, first - chunk * per_frame)
-        best = math.floor((target_ms - fixed) / per_frame) if per_frame > 0 else 0
+        per_chunk_frame = first / chunk  # prefill and the chunk's decode spread over its frames
+        best = math.floor(target_ms / per_chunk_frame)
         verdict = "meets" if first <= target_ms else "misses"
-        advice = (f"by a linear estimate chunks of up to {best} frames would meet it" if best >= 1 else
-                  f"no chunk size meets it: the part before the chunk's frames is {fixed:.1f} ms")
+        advice = (f"chunks of up to {best} frames should meet it" if best >= 1 else
+                  "no chunk size meets it: even a 1-frame chunk costs more")
         lines.append(f"{name}: first chunk {first:.1f} ms at {chunk}-frame chunks {verdict} the "
-                     f"{target_ms:g} ms target; at {per_frame:.1f} ms per frame {advice}")
+                     f"{target_ms:g} ms target; at {per_chunk_frame:.1f} ms per frame of the "
+                     f"first chunk (prefill included) {advice}")
     return lines
 
 
@@ -61,27 +62,44 @@ def e2e_recommendations(report: dict, target_ms: float) -> list[str]:
     return lines
 
 
+def _value(value: float, unit: str) -> str:
+    """A claim figure in its natural unit: %, ms, MB, else the benchmark's own unit."""
+    if not math.isfinite(value):
+        return "-inf" if value < 0 else "+inf"
+    if unit == "fraction":
+        return f"{value * 100:+.1f}%"
+    if unit == "seconds":
+        return f"{value * 1e3:+.1f} ms"
+    if unit == "bytes":
+        return f"{value / 2**20:+.1f} MiB"
+    return f"{value:+.4g} {unit}"
+
+
 def claim_recommendations(checks, verdicts: dict[str, str]) -> list[str]:
-    """Lines for claim checks: per claim not validated, the estimate against the range and why;
-    a significant-looking result whose interval straddles a bound is flagged for more rounds."""
+    """Lines for claim checks: per row not validated, its estimate and CI against the range, and
+    whether more rounds could decide it (the CI overlaps the range) or the claim does not hold
+    here (the CI lies wholly outside); for a bound, the sibling series that meet it."""
     lines = []
     for claim, verdict in verdicts.items():
         rows = [c for c in checks if c.claim == claim]
         if verdict == "NO DATA":
             reasons = sorted({reason for c in rows for reason in c.reasons})
-            lines.append(f"{claim}: no data ({'; '.join(reasons)}); measure it where it can run")
+            lines.append(f"{claim}: no data ({'; '.join(reasons)}); measure it where it runs")
             continue
         for check in rows:
             if check.verdict != "NOT VALIDATED" or not math.isfinite(check.estimate):
                 continue
-            inside = check.range_low <= check.estimate <= check.range_high
-            where = "inside" if inside else "outside"
-            scale = 100 if check.unit == "fraction" else 1
-            lines.append(
-                f"{claim} [{check.param_key}]: estimate {check.estimate * scale:+.3g} "
-                f"(CI {check.ci_low * scale:+.3g} .. {check.ci_high * scale:+.3g}) is {where} "
-                f"the range {check.range_low * scale:+.3g} .. {check.range_high * scale:+.3g}"
-                f"{' (%)' if scale == 100 else ' ' + check.unit}; "
-                + ("more rounds may narrow the CI into the range" if inside else
-                   f"confidence in range {check.confidence:.0%}: the claim does not hold here"))
+            unit = check.unit
+            figures = (f"estimate {_value(check.estimate, unit)} (CI {_value(check.ci_low, unit)}"
+                       f" .. {_value(check.ci_high, unit)}) against {check.expected}")
+            if check.ci_high < check.range_low or check.ci_low > check.range_high:
+                side = "below" if check.ci_high < check.range_low else "above"
+                advice = f"the whole CI lies {side} the range: the claim does not hold here"
+            else:
+                advice = ("the CI overlaps the range: undecided, more rounds would narrow it "
+                          f"(confidence in range {check.confidence:.0%})")
+            lines.append(f"{claim} [{check.param_key}]: {figures}; {advice}")
+            if check.alternatives:
+                lines.append(f"{claim}: these measured series meet it: "
+                             f"{'; '.join(check.alternatives)}")
     return lines

@@ -1,9 +1,10 @@
 """asv result files read into columns (numpy arrays), cached per file by size and mtime.
 
 ``ttsbench history`` reads the same thousands of result files on every run; parsing them was
-most of its time. :func:`load_table` keeps every file's rows in ``<cache_dir>/results.npz``
-(one row per file, benchmark and parameter combination: value, CI, raw samples, codes into
-string tables) and re-reads only files whose size or mtime changed. A file is parsed with
+most of its time. :func:`load_table` keeps every file's rows
+(``<cache_dir>/results-table/``: one binary file per column, rows per file, benchmark and
+parameter combination: value, CI, raw samples, codes into string tables, and ``meta.json``)
+and re-reads only files whose size or mtime changed; new files' rows are appended. A file is parsed with
 orjson (asv's own reader where orjson cannot) and turned into rows by the loader's
 :class:`~ttsbench.track.rows.FileRows`, so validation and warnings are the loader's; rows that
 are not ``ok`` keep NaN values. The results directory is only read; an unwritable cache is one
@@ -19,18 +20,20 @@ from pathlib import Path
 
 import numpy as np
 import orjson
-import pandas as pd
 
 from ttsbench.errors import TtsbenchError
 from ttsbench.track import loader, validation
 from ttsbench.track import rows as rows_module
 from ttsbench.track.rows import FileRows
 
-CACHE_FILE = "results.npz"
+CACHE_FOLDER = "results-table"
 CACHE_FORMAT = 1
 NUMBERS = {float, int}
+PLAIN_DATES_BEFORE = 4_102_444_800_000  # 2100-01-01 in ms
 OPTIONAL = {float, int, type(None)}
 ROW_ARRAYS = ("combo", "version", "value", "ci_low", "ci_high", "n_samples")
+DTYPES = {"combo": np.int32, "version": np.int32, "n_samples": np.int32, "value": np.float64,
+          "ci_low": np.float64, "ci_high": np.float64, "samples": np.float64}
 
 
 @dataclasses.dataclass
@@ -71,11 +74,11 @@ def load_table(results_dir: Path, cache_dir: Path | None, progress=None) -> Tabl
     old = _read_cache(cache_dir)
     combos, versions = _Codes(old.combos), _Codes(old.versions)
     known = {tuple(f[:3]): k for k, f in enumerate(old.files)}
-    old_starts = [f[7] for f in old.files] + [old.rows["value"].size]
+    kept = np.zeros(len(old.files), bool)
     warnings: list[str] = []
     benchmarks = loader.load_benchmarks(results_dir, warnings)
     machine_names: dict = {}
-    files, parts, n_rows, changed = [], [], 0, len(old.files)
+    new_files, new_parts = [], []
     listing = [(folder, path) for folder, paths in loader._result_files(results_dir, None, warnings)
                for path in paths]
     for folder, path in (progress(listing) if progress else listing):
@@ -83,23 +86,24 @@ def load_table(results_dir: Path, cache_dir: Path | None, progress=None) -> Tabl
         key = (str(path.relative_to(results_dir)), stat.st_size, stat.st_mtime_ns)
         k = known.get(key)
         if k is not None:
-            part = {name: old.rows[name][old_starts[k]:old_starts[k + 1]] for name in ROW_ARRAYS}
-            first = int(old.rows["sample_start"][old_starts[k]]) if part["value"].size else 0
-            part["samples"] = old.rows["samples"][first:first + int(part["n_samples"].sum())]
-            header = old.files[k][3:7]
-            changed -= 1
-        else:
-            changed += 1
-            parsed = _parse(path, folder, benchmarks, combos, versions, warnings, machine_names)
-            if parsed is None:
-                continue
-            header, part = parsed
-        files.append([*key, *header, n_rows])
-        parts.append(part)
-        n_rows += part["value"].size
-    table = Table(files, combos.items, versions.items, _concatenate(parts), warnings)
-    if changed and cache_dir is not None:
-        _write_cache(table, Path(cache_dir), warnings)
+            kept[k] = True
+            continue
+        parsed = _parse(path, folder, benchmarks, combos, versions, warnings, machine_names)
+        if parsed is not None:
+            new_files.append([*key, *parsed[0]])
+            new_parts.append(parsed[1])
+    # Cached files keep their rows (and order); new ones are appended after them.
+    starts = [f[7] for f in old.files] + [old.rows["value"].size]
+    runs = np.split(np.flatnonzero(kept), np.flatnonzero(np.diff(np.flatnonzero(kept)) != 1) + 1)
+    parts = [_old_rows(old, starts[r[0]], starts[r[-1] + 1]) for r in runs if r.size] + new_parts
+    files = [f[:7] for f, keep in zip(old.files, kept) if keep] + new_files
+    rows = _concatenate(parts)
+    first = np.r_[0, np.cumsum([starts[k + 1] - starts[k] for k in np.flatnonzero(kept)]
+                               + [p["value"].size for p in new_parts])]
+    table = Table([[*f, int(at)] for f, at in zip(files, first)], combos.items, versions.items,
+                  rows, warnings)
+    if cache_dir is not None and (new_parts or not kept.all()):
+        _write_cache(table, Path(cache_dir), new_parts if kept.all() and old.files else None)
     return table
 
 
@@ -116,10 +120,8 @@ def _parse(path, folder, benchmarks, combos, versions, warnings, machine_names):
         if folder not in machine_names:
             machine_names[folder] = loader._machine_name(folder, warnings)
         stored = data["params"].get("machine")
-        date = validation.timestamp(data.get("date"))
         header = [stored if isinstance(stored, str) and stored else machine_names[folder],
-                  data["env_name"], data["commit_hash"],
-                  None if date is pd.NaT else date.value // 10**6]
+                  data["env_name"], data["commit_hash"], _date_ms(data.get("date"))]
         out = {name: [] for name in (*ROW_ARRAYS, "samples", "finite", "positive")}
         plain = all(_append_plain(out, data, name, row, benchmarks, combos, versions)
                     for name, row in data["results"].items())
@@ -129,6 +131,13 @@ def _parse(path, folder, benchmarks, combos, versions, warnings, machine_names):
         warnings.append(f"skipped {path}: {exc}")
         return None
     return header, _arrays(out)
+
+
+def _date_ms(value) -> int:
+    """asv's date in milliseconds; an odd one goes through the loader's check (pandas)."""
+    if type(value) is int and 0 < value < PLAIN_DATES_BEFORE:
+        return value
+    return validation.timestamp(value).value // 10**6
 
 
 def _append_plain(out, data, name, row, benchmarks, combos, versions) -> bool:
@@ -190,7 +199,7 @@ def _plain_grid(name, fields, description, checks):
             continue
         if not isinstance(stats, list) or len(stats) != n or not set(map(type, stats)) <= OPTIONAL:
             return None
-        checks.extend(x for x in stats if x is not None)
+        checks.extend(stats if None not in stats else [x for x in stats if x is not None])
     samples = fields.get("samples")
     if samples is not None and (not isinstance(samples, list) or len(samples) != n
                                 or not set(map(type, samples)) <= {list, type(None)}):
@@ -224,43 +233,72 @@ def _arrays(out) -> dict:
     return arrays
 
 
+def _old_rows(old: Table, start: int, stop: int) -> dict:
+    """Rows ``start:stop`` of the cached table (views, no copy)."""
+    part = {name: old.rows[name][start:stop] for name in ROW_ARRAYS}
+    total = old.rows["samples"].size
+    first = int(old.rows["sample_start"][start]) if start < old.rows["value"].size else total
+    last = int(old.rows["sample_start"][stop]) if stop < old.rows["value"].size else total
+    part["samples"] = old.rows["samples"][first:last]
+    return part
+
+
 def _concatenate(parts) -> dict:
     if not parts:
         empty = _arrays({name: [] for name in (*ROW_ARRAYS, "samples")})
         return {**empty, "sample_start": np.zeros(0, np.int64)}
-    rows = {name: np.concatenate([p[name] for p in parts]) for name in (*ROW_ARRAYS, "samples")}
+    if len(parts) == 1:
+        rows = dict(parts[0])
+    else:
+        rows = {name: np.concatenate([p[name] for p in parts]) for name in (*ROW_ARRAYS, "samples")}
     rows["sample_start"] = np.r_[0, np.cumsum(rows["n_samples"])[:-1]].astype(np.int64)
     return rows
 
 
 def _read_cache(cache_dir) -> Table:
+    """The cached table, or an empty one when there is none or it does not add up."""
     empty = Table([], [], [], _concatenate([]), [])
-    path = None if cache_dir is None else Path(cache_dir) / CACHE_FILE
-    if path is None or not path.is_file():
-        return empty
+    folder = None if cache_dir is None else Path(cache_dir) / CACHE_FOLDER
     try:
-        with np.load(path, allow_pickle=False) as stored:
-            meta = orjson.loads(stored["meta"].tobytes())
-            if meta.get("format") != CACHE_FORMAT:
-                return empty
-            rows = {name: stored[name] for name in (*ROW_ARRAYS, "samples", "sample_start")}
-    except (OSError, ValueError, KeyError, orjson.JSONDecodeError):
+        meta = orjson.loads((folder / "meta.json").read_bytes())
+        if meta.get("format") != CACHE_FORMAT:
+            return empty
+        rows = {name: np.fromfile(folder / f"{name}.bin", dtype=DTYPES[name])
+                for name in (*ROW_ARRAYS, "samples")}
+    except (TypeError, OSError, ValueError, orjson.JSONDecodeError):
         return empty
-    combos = [tuple(combo) for combo in meta["combos"]]
-    return Table(meta["files"], combos, meta["versions"], rows, [])
+    if any(rows[name].size != meta["rows"] for name in ROW_ARRAYS) or \
+            rows["samples"].size != meta["samples"]:
+        return empty  # an interrupted write: start again
+    rows["sample_start"] = np.r_[0, np.cumsum(rows["n_samples"])[:-1]].astype(np.int64)
+    return Table(meta["files"], [tuple(c) for c in meta["combos"]], meta["versions"], rows, [])
 
 
-def _write_cache(table: Table, cache_dir: Path, warnings: list) -> None:
-    meta = orjson.dumps({"format": CACHE_FORMAT, "files": table.files, "combos": table.combos,
-                         "versions": table.versions})
+def _write_cache(table: Table, cache_dir: Path, appended: list | None) -> None:
+    """Write the table; with ``appended`` (the new files' rows), only append those."""
+    folder = cache_dir / CACHE_FOLDER
+    meta = orjson.dumps({"format": CACHE_FORMAT, "rows": int(table.rows["value"].size),
+                         "samples": int(table.rows["samples"].size), "files": table.files,
+                         "combos": table.combos, "versions": table.versions})
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        temporary = cache_dir / f".{CACHE_FILE}.{os.getpid()}.npz"
-        np.savez(temporary, meta=np.frombuffer(meta, dtype=np.uint8), **table.rows)
-        os.replace(temporary, cache_dir / CACHE_FILE)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in (*ROW_ARRAYS, "samples"):
+            if appended is not None:
+                with open(folder / f"{name}.bin", "ab") as out:
+                    for part in appended:
+                        out.write(part[name].astype(DTYPES[name]).tobytes())
+            else:
+                _replace(folder / f"{name}.bin", table.rows[name].astype(DTYPES[name]).tobytes())
+        _replace(folder / "meta.json", meta)
     except OSError as exc:
-        warnings.append(f"cache {cache_dir} not written ({exc.strerror or exc}); "
-                        "pass --cache DIR to a writable folder")
+        table.warnings.append(f"cache {cache_dir} not written ({exc.strerror or exc}); "
+                              "pass --cache DIR to a writable folder")
+
+
+def _replace(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
 
 
 __all__ = ["Table", "load_table"]

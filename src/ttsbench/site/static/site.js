@@ -117,7 +117,7 @@ var ttsbench = (function () {
                  ["regression", true, "triangle-up-open", "#ef6c00"], ["improvement", true, "triangle-down-open", "#558b2f"]];
     return kinds.map(function (kind) {
       var chosen = changes.filter(function (c) {
-        return c.kind === kind[0] && (c.detection === "tentative") === kind[1] && data[c.key];
+        return c.kind === kind[0] && (c.detection === "tentative") === kind[1] && c.detection !== "refuted" && data[c.key];
       });
       var ys = chosen.map(function (c) { var s = data[c.key]; return s.y[s.x.indexOf(c.pos)]; });
       return { x: chosen.map(function (c) { return c.pos; }), y: ys, mode: "markers",

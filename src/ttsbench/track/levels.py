@@ -1,0 +1,81 @@
+"""Robust levels of windows of commits and the noise they are measured in (log values).
+
+:func:`noise_scale` is one commit's noise; :func:`window_levels` the Tukey biweight level of
+many windows at once; :func:`level_se` the standard error of a one-commit level. Used by
+:mod:`ttsbench.track.changepoints`.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+
+NOISE_FLOOR = 0.002
+BIWEIGHT_C = 4.685  # Tukey's biweight: 95 % efficient on Gaussian noise
+LEVEL_STEPS = 5
+Z99 = NormalDist().inv_cdf(0.995)
+
+
+def noise_scale(y: np.ndarray, ci_low, ci_high) -> float:
+    """Relative noise of one commit: MAD of differences, floored by the stored 99 % CIs."""
+    diffs = np.diff(y)
+    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / math.sqrt(2)
+    if ci_low is not None and ci_high is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            width = np.log(ci_high) - np.log(ci_low)
+        width = width[np.isfinite(width) & (width > 0)]
+        if width.size:
+            sigma = max(sigma, float(np.median(width)) / (2 * Z99))
+    return max(float(sigma), NOISE_FLOOR)
+
+
+def level_se(y: np.ndarray, sigma: float) -> float:
+    """Standard error of a one-commit level in units of ``sigma`` (sandwich estimate).
+
+    About 1.03 on Gaussian noise; larger on heavy-tailed noise, where the weighted residuals
+    still carry more spread than ``sigma`` says. Commit-to-commit differences stand in for
+    residuals.
+    """
+    diffs = np.diff(y)
+    u = (diffs - np.median(diffs)) / (sigma * math.sqrt(2) * BIWEIGHT_C)
+    near = np.abs(u) < 1
+    psi = np.where(near, u * (1 - u * u) ** 2, 0.0)
+    slope = np.mean(np.where(near, (1 - u * u) * (1 - 5 * u * u), 0.0))
+    if u.size == 0 or slope <= 0:
+        return 1.0
+    return max(1.0, float(BIWEIGHT_C * np.sqrt(np.mean(psi * psi)) / slope))
+
+
+def window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma: float) -> np.ndarray:
+    """Robust level of ``y[start:stop]`` for each pair, vectorised (empty windows give NaN).
+
+    Tukey's biweight with the series' noise as its scale, iterated from the median: about as
+    efficient as a mean on Gaussian noise (3 commits at a new level carry nearly the weight of
+    3 means), and a run disturbed by more than ``BIWEIGHT_C`` sigma gets no weight at all, so
+    one disturbed run at the tip does not drag a fresh window's level (a median of 3 would sit
+    on the higher of the other two).
+    """
+    lengths = stops - starts
+    width = max(int(lengths.max(initial=0)), 1)
+    index = starts[:, None] + np.arange(width)[None, :]
+    inside = index < stops[:, None]
+    windows = np.where(inside, y[np.minimum(index, y.size - 1)], np.inf)
+    windows.sort(axis=1)
+    rows = np.arange(len(starts))
+    low = np.clip((lengths - 1) // 2, 0, width - 1)
+    high = np.clip(lengths // 2, 0, width - 1)
+    level = (windows[rows, low] + windows[rows, high]) / 2
+    inside = np.isfinite(windows)
+    windows = np.where(inside, windows, 0.0)
+    for _ in range(LEVEL_STEPS):
+        u = (windows - level[:, None]) / (BIWEIGHT_C * sigma)
+        weight = np.where(inside & (np.abs(u) < 1), (1 - u * u) ** 2, 0.0)
+        total = weight.sum(axis=1)
+        level = np.where(total > 0, (weight * windows).sum(axis=1) / np.where(total > 0, total, 1),
+                         level)
+    return np.where(lengths > 0, level, np.nan)
+
+
+__all__ = ["BIWEIGHT_C", "level_se", "noise_scale", "window_levels"]

@@ -1,0 +1,104 @@
+"""The cached results table: the same series as the loader's frame, cold, warm and incremental."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from asvresults import bench, write_result
+from history_fixtures import MACHINE, write_history
+from ttsbench.track.history import build_series
+from ttsbench.track.history_series import series_from_table
+from ttsbench.track.loader import load_results
+from ttsbench.track.results_table import CACHE_FOLDER, load_table
+
+SLOW = "bench_planted.TimeKernel.time_kernel_0"
+
+
+@pytest.fixture()
+def planted(tmp_path):
+    return write_history(tmp_path, n_commits=30, samples=4,
+                         steps={(SLOW, 10): [(15, 1.3)]})
+
+
+def series_via_table(history, cache):
+    table = load_table(history.results, cache)
+    return series_from_table(table, history.results, repo=history.repo)[0], table
+
+
+def assert_same_series(expected, found):
+    assert [s.ident for s in found] == [s.ident for s in expected]
+    for want, got in zip(expected, found):
+        assert (got.commits, got.params, got.unit, got.higher_is_better) == \
+            (want.commits, want.params, want.unit, want.higher_is_better)
+        for name in ("dates", "values", "ci_low", "ci_high"):
+            assert np.array_equal(getattr(got, name), getattr(want, name), equal_nan=True), name
+        assert np.array_equal(got.samples.gathered(), want.samples.gathered())
+        assert np.array_equal(got.samples.counts, want.samples.counts)
+
+
+def loader_series(history):
+    return build_series(load_results(history.results, repo=history.repo))
+
+
+def test_table_series_equal_the_loaders_cold_and_warm(planted, tmp_path):
+    expected = loader_series(planted)
+    cold, _ = series_via_table(planted, tmp_path / "cache")
+    warm, _ = series_via_table(planted, tmp_path / "cache")
+    assert_same_series(expected, cold)
+    assert_same_series(expected, warm)
+    assert (tmp_path / "cache" / CACHE_FOLDER / "meta.json").is_file()
+
+
+def test_a_new_file_is_appended_a_changed_or_removed_one_rewrites(planted, tmp_path):
+    cache = tmp_path / "cache"
+    newest = next(planted.results.glob(f"*/{planted.commits[-1][:8]}-*.json"))
+    held = tmp_path / newest.name
+    shutil.move(newest, held)
+    series_via_table(planted, cache)
+    values_file = cache / CACHE_FOLDER / "value.bin"
+    before = values_file.stat().st_size
+    shutil.move(held, newest)
+    grown, _ = series_via_table(planted, cache)
+    assert values_file.stat().st_size > before  # appended, not rebuilt smaller or equal
+    assert_same_series(loader_series(planted), grown)
+    # A changed file: its rows are replaced (a skipped and a failed result among them).
+    data = json.loads(newest.read_text())
+    write_result(planted.results, MACHINE, planted.commits[-1], {
+        SLOW: bench([float("nan"), 0.5], samples=[[0.5, 0.5], [0.5, 0.51]], params=[["10", "20"]]),
+        "bench_planted.TimeKernel.time_kernel_1": bench(None, params=[["10", "20"]]),
+    }, date=data["date"])
+    os.utime(newest, ns=(1, 1))
+    changed, _ = series_via_table(planted, cache)
+    assert_same_series(loader_series(planted), changed)
+    newest.unlink()
+    removed, _ = series_via_table(planted, cache)
+    assert_same_series(loader_series(planted), removed)
+
+
+def test_an_interrupted_cache_write_is_ignored(planted, tmp_path):
+    cache = tmp_path / "cache"
+    series_via_table(planted, cache)
+    with open(cache / CACHE_FOLDER / "samples.bin", "ab") as out:
+        out.write(b"\0" * 8)  # appended, meta.json not updated
+    again, _ = series_via_table(planted, cache)
+    assert_same_series(loader_series(planted), again)
+
+
+def test_an_unwritable_cache_is_one_warning(planted, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache folder should be")
+    found, table = series_via_table(planted, blocker)
+    assert_same_series(loader_series(planted), found)
+    assert len([w for w in table.warnings if "not written" in w]) == 1
+
+
+def test_the_results_dir_is_only_read(planted, tmp_path):
+    before = sorted((p.relative_to(planted.results), p.stat().st_mtime_ns)
+                    for p in planted.results.rglob("*"))
+    series_via_table(planted, tmp_path / "cache")
+    after = sorted((p.relative_to(planted.results), p.stat().st_mtime_ns)
+                   for p in planted.results.rglob("*"))
+    assert before == after
