@@ -137,3 +137,17 @@ def test_bad_input_is_one_line_and_exit_2(planted, capsys, args, message):
     assert main(["confirm", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_publish_shows_the_stored_verdict(planted, capsys):
+    """publish reads a snapshot of the results; the verdicts are those of the real results dir."""
+    history, _ = planted
+    confirmations.record(history.results, [{
+        "benchmark": SLOW, "param_key": "size=10", "commit": history.commits[STEP_AT],
+        "status": "refuted", "kind": "regression",
+    }])
+    assert main(["publish", "--no-asv", "--config", str(history.config), "--repo", str(history.repo),
+                 "--cache", str(history.repo / ".asv" / "cache")]) == 0
+    rows = json.loads((history.html / "ttsbench" / "changes.json").read_text())
+    [row] = [r for r in rows if r["commit"] == history.commits[STEP_AT]]
+    assert row["detection"] == "refuted"

@@ -137,6 +137,25 @@ def test_exports_and_feed_carry_the_regression(planted):
     assert entry.find("a:id", ns).text.endswith(planted.commits[25])
 
 
+def test_the_feed_announces_a_regression_once_it_is_confirmed(planted):
+    """With few commits measured after it the change is tentative: listed, but not in the feed."""
+    held = {path: path.read_bytes() for commit in planted.commits[30:]
+            for path in planted.results.glob(f"*/{commit[:8]}-*.json")}
+    for path in held:
+        path.unlink()
+    assert publish(planted) == 0
+    site = planted.html / "ttsbench"
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    [row] = json.loads((site / "changes.json").read_text())
+    assert row["commit"] == planted.commits[25] and row["detection"] == "tentative"
+    assert ET.parse(site / "feed.xml").getroot().findall("a:entry", ns) == []
+    for path, data in held.items():
+        path.write_bytes(data)
+    assert publish(planted) == 0
+    [entry] = ET.parse(site / "feed.xml").getroot().findall("a:entry", ns)
+    assert entry.find("a:id", ns).text.endswith(planted.commits[25])
+
+
 def test_a_rebuild_reuses_unchanged_files_and_redoes_what_changed(planted, capsys):
     assert publish(planted) == 0
     first = capsys.readouterr().out

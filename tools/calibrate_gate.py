@@ -25,7 +25,6 @@ import threading
 import time
 from pathlib import Path
 
-import git
 import numpy as np
 import pandas as pd
 from asv import _stats as asv_stats
@@ -33,6 +32,7 @@ from asv_runner.statistics import compute_stats
 
 from ttsbench.track.compare import compare_commits, exceeds
 from ttsbench.track.config import load_config
+from ttsbench.track import gitrepo
 from ttsbench.track.gate import gate_frame
 from ttsbench.track.protocol import Protocol
 from ttsbench.track.rounds import load_rounds, measure_pair
@@ -184,7 +184,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
     if args.record:
-        commit = git.Repo(ROOT).commit(args.commit).hexsha
+        commit = gitrepo.full_hash(gitrepo.require_repo(ROOT), args.commit)
+        if commit is None:
+            parser.error(f"--commit {args.commit!r} is not a revision of {ROOT}")
         record(args.dir, args.record, commit, Protocol(rounds=args.rounds, bench=args.bench))
     replay(args.dir, args.fail_on)
     return 0

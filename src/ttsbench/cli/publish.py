@@ -89,7 +89,7 @@ def _site_data(args, project: str, results: Path, snapshot: Path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         loaded = load_history(snapshot, config=config, repo=repo, cache_dir=args.cache,
-                              machine=args.machine, env=args.env)
+                              machine=args.machine, env=args.env, verdicts_of=results)
     for warning in caught:
         warnings.warn(named(str(warning.message)), warning.category)
     print_warnings("publish", [named(line) for line in loaded.warnings])

@@ -157,7 +157,9 @@ def _exports(writer, env, site: SiteData) -> None:
         return buffer.getvalue()
 
     writer.text("changes.csv", rows_digest, as_csv)
-    regressions = [r for r in reversed(rows) if r["kind"] == "regression"][:FEED_ENTRIES]
+    # A regression reaches the feed once, when confirmed (``detection`` empty): never tentative.
+    regressions = [r for r in reversed(rows)
+                   if r["kind"] == "regression" and not r["detection"]][:FEED_ENTRIES]
     updated = regressions[0]["date"] if regressions else "1970-01-01T00:00:00+00:00"
     feed = {"project": site.project, "rows": regressions, "updated": updated}
     writer.text("feed.xml", digest(feed), lambda: env.get_template("feed.xml").render(feed))

@@ -36,13 +36,16 @@ class LoadedHistory:
 def load_history(results_dir: Path | str, *, config: TrackerConfig, repo=None,
                  cache_dir: Path | str | None = None, machine: str | None = None,
                  env: str | None = None, bench: re.Pattern | None = None,
-                 since: str | None = None, progress: bool = True) -> LoadedHistory:
+                 since: str | None = None, progress: bool = True,
+                 verdicts_of: Path | str | None = None) -> LoadedHistory:
     """Every change of the selected series of ``results_dir``.
 
     ``repo``: a :class:`git.Repo` (or path) for commit order and metadata, or None (stored
     dates); ``cache_dir``: where the results table and the analysis are cached (None: no
     cache); ``machine``/``env``/``bench``: which series; ``since``: only changes at or after
-    this revision; ``progress``: a progress bar on a terminal when reading takes over 2 s.
+    this revision; ``progress``: a progress bar on a terminal when reading takes over 2 s;
+    ``verdicts_of``: the results dir whose ``ttsbench confirm`` verdicts apply (default
+    ``results_dir``; publish reads a snapshot of the results and passes the original).
     """
     from ttsbench.track.history_series import series_from_table
     from ttsbench.track.results_table import load_table
@@ -55,7 +58,8 @@ def load_history(results_dir: Path | str, *, config: TrackerConfig, repo=None,
                                       bench=bench, higher_is_better=config.higher_is_better)
     if not series:
         raise TtsbenchError(_nothing_found(results_dir, machine, env, bench, table.warnings))
-    found = history.analyse(series, config, cache_dir, confirmations.read(results_dir),
+    found = history.analyse(series, config, cache_dir,
+                            confirmations.read(results_dir if verdicts_of is None else verdicts_of),
                             progress=_bar("analysing series", "series") if progress else None)
     changes = found.changes
     if since:

@@ -22,7 +22,6 @@ import os
 import warnings as python_warnings
 from pathlib import Path
 
-import pandas as pd
 from asv import util as asv_util
 from asv.benchmarks import Benchmarks
 from asv.machine import Machine
@@ -162,6 +161,8 @@ def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_be
             f"no readable results in {results_dir}{' for ' + what if what else ''}"
             f"{' (' + hint + ')' if hint else ''}; run asv or check --machine/--env"
         )
+    import pandas as pd  # here, not above: `ttsbench history` from its cache needs no pandas
+
     frame = pd.DataFrame(rows.columns)
     for column in NUMERIC_COLUMNS:  # None (failed, invalid) becomes NaN
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import numbers
 
-import pandas as pd
 
 # Values whose squares overflow a float break the statistics (variances, t statistics).
 MAX_MAGNITUDE = 1e150
@@ -76,6 +75,8 @@ def timestamp(value) -> pd.Timestamp:
         raise InvalidFile("no date; asv writes one in every result file")
     if not is_number(value) or not math.isfinite(value):
         raise InvalidFile(f"date {value!r} is not a time in milliseconds")
+    import pandas as pd  # here, not above: `ttsbench history` from its cache needs no pandas
+
     try:
         return pd.Timestamp(value, unit="ms", tz="UTC")
     except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
