@@ -1,4 +1,4 @@
-"""The batch scheduler: a request alone is the Synthesizer's stream bit for bit; in a batch,
+"""The batch scheduler: a request alone is the Synthesizer's stream to float rounding; in a batch,
 with joins, leaves and cancellations at frame boundaries, each request keeps its own audio
 (to float rounding); its sampling and cache pieces match their one-request counterparts."""
 
@@ -16,6 +16,7 @@ from ttsbench.engine.synthesizer import Synthesizer
 
 TEXT = "Hello, everyone. This is a test."
 BATCH_ATOL = 1e-4  # audio of a request inside a batch vs alone: float rounding only
+SOLO_ATOL = 1e-5  # a request alone vs synthesize_streaming: the shortened convolution input
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +45,7 @@ def solo(synth, request):
     (False, None),
     (True, SamplingOptions(do_sample=False)),
 ])
-def test_a_request_alone_streams_exactly_what_the_synthesizer_streams(synth, fixed_length,
-                                                                      sampling):
+def test_a_request_alone_streams_what_the_synthesizer_streams(synth, fixed_length, sampling):
     expected = list(synth.synthesize_streaming(TEXT, 12, 25, max_frames=40, sampling=sampling,
                                                fixed_length=fixed_length))
     scheduler = BatchScheduler(synth, 4)
@@ -53,7 +53,9 @@ def test_a_request_alone_streams_exactly_what_the_synthesizer_streams(synth, fix
                                         fixed_length=fixed_length))
     chunks = run_all(scheduler)["a"]
     assert len(chunks) == len(expected) > 1
-    assert all(torch.equal(got.audio, want) for got, want in zip(chunks, expected))
+    assert [got.audio.shape for got in chunks] == [want.shape for want in expected]
+    assert all(torch.allclose(got.audio, want, rtol=0, atol=SOLO_ATOL)
+               for got, want in zip(chunks, expected))
     assert [c.last for c in chunks] == [False] * (len(chunks) - 1) + [True]
 
 

@@ -4,15 +4,16 @@
 ``SlotKVCache`` slot), runs one talker step for all requests together, samples each request's
 first code from its own generator with its own options and history, runs the code predictor
 for the whole batch (``batch_sampling``: distributions batched, draws per request), and decodes
-the chunks
-that are due, a few right-padded windows per decoder call. Requests join and leave only between
-steps. ``generate`` and ``decode`` are the two halves of ``step``, so a server can decode on
+the chunks that are due, windows of equal shape batched (``chunk_decoder.decode_chunks``: the
+convolution stack skips the left context its samples cannot see). Requests join and leave
+only between steps. ``generate`` and ``decode`` are the two halves of ``step``, so a server can decode on
 another thread while the next frame is generated.
 
 A request alone replays ``Synthesizer.synthesize_streaming`` of a synthesizer seeded with the
 request's seed exactly: the same prefill, the same draws in the same order, the same attention
-(no mask when no row is shorter), the same chunk windows. In a batch the matrix products see
-more rows, so results agree to float rounding rather than bit for bit.
+(no mask when no row is shorter), the same chunk windows; the decoder's shortened convolution
+input and, in a batch, matrix products over more rows make the audio agree to float rounding
+rather than bit for bit.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from ttsbench.engine.batch_sampling import first_codes, residual_sampler
+from ttsbench.engine.chunk_decoder import decode_chunks
 from ttsbench.engine.config import NUM_CODE_GROUPS
 from ttsbench.engine.devices import inference_context
 from ttsbench.engine.frames import RESIDUAL_SAMPLING, talker_options
@@ -34,7 +36,7 @@ from ttsbench.engine.slot_cache import SlotKVCache
 from ttsbench.engine.synthesizer import Synthesizer
 from ttsbench.workloads import frames_for_text
 
-DECODE_GROUP = 4  # windows per decoder call: on CPU larger batches cost more per frame
+DECODE_GROUP = 2  # windows per decoder call: on CPU larger batches cost more per window
 
 
 @dataclass(frozen=True)
@@ -263,21 +265,20 @@ class BatchScheduler:
         return jobs
 
     def decode(self, jobs: list[DecodeJob]) -> list[Chunk]:
-        """The jobs' audio, ``DECODE_GROUP`` windows per decoder call, right-padded (the
-        decoder is causal, so frames after a window do not change its samples)."""
-        per_frame = self.synth.config.decoder.samples_per_frame
-        chunks = []
-        for at in range(0, len(jobs), DECODE_GROUP):
-            group = jobs[at:at + DECODE_GROUP]
-            width = max(job.window.shape[-1] for job in group)
-            if width:
+        """The jobs' audio in job order: windows of equal length and context are decoded
+        together, ``DECODE_GROUP`` per ``decode_chunks`` call (no padding)."""
+        audio: dict[int, torch.Tensor] = {}
+        groups: dict[tuple[int, int], list[int]] = {}
+        for index, job in enumerate(jobs):
+            groups.setdefault((job.window.shape[-1], job.context), []).append(index)
+        for (width, context), members in groups.items():
+            for at in range(0, len(members), DECODE_GROUP):
+                rows = members[at:at + DECODE_GROUP]
+                if not width:
+                    audio.update((row, torch.zeros(0)) for row in rows)
+                    continue
                 with self._context():
-                    batch = torch.cat([torch.nn.functional.pad(job.window,
-                                                               (0, width - job.window.shape[-1]))
-                                       for job in group])
-                    audio = self.synth.decode(batch).float().cpu()
-            for row, job in enumerate(group):
-                end = job.window.shape[-1] * per_frame
-                samples = audio[row, job.context * per_frame:end] if end else torch.zeros(0)
-                chunks.append(Chunk(job.key, samples, job.last))
-        return chunks
+                    windows = torch.cat([jobs[row].window for row in rows]).to(self.synth.device)
+                    decoded = decode_chunks(self.synth.model.decoder, windows, context)
+                    audio.update(zip(rows, decoded.float().cpu()))
+        return [Chunk(job.key, audio[index], job.last) for index, job in enumerate(jobs)]

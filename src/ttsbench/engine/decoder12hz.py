@@ -194,8 +194,11 @@ class Decoder12Hz(nn.Module):
             raise ValueError(
                 f"codes must be [B, {self.config.num_quantizers}, T], got {tuple(codes.shape)}"
             )
-        latent = self.pre_conv(self.dequantize(codes))
-        latent = self.latent_upsample(self.transformer(latent))
+        return self.waveform(self.transformer(self.pre_conv(self.dequantize(codes))))
+
+    def waveform(self, latent: torch.Tensor) -> torch.Tensor:
+        """The causal convolution stack: transformer output ``[B, latent, T]`` to audio."""
+        latent = self.latent_upsample(latent)
         audio = self.output_conv(self.output_act(self.blocks(self.input_conv(latent))))
         return audio.squeeze(1).clamp(-1.0, 1.0)
 
