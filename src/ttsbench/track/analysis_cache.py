@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from ttsbench.files import write_atomic
 from ttsbench.track import changepoints
 from ttsbench.track.changepoints import Change, detect_changes
 from ttsbench.track.config import TrackerConfig
@@ -79,12 +78,7 @@ class AnalysisCache:
             return
         payload = json.dumps({"settings": self.settings, "series": self.entries})
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".history-",
-                                                 suffix=".json")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(payload)
-            os.replace(temporary, self.path)
+            write_atomic(self.path, payload)
         except OSError as exc:
             self.warnings.append(f"cache {self.path.parent} not written ({exc.strerror or exc}); "
                                  "pass --cache DIR to a writable folder")

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from ttsbench.errors import TtsbenchError
+from ttsbench.files import write_atomic
 from ttsbench.track.series import series_name
 
 FOLDER = "ttsbench-confirmations"
@@ -56,11 +55,7 @@ def record(results_dir: Path | str, verdicts: list[dict]) -> Path:
             **verdict, "measured_at": now,
         }
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".confirmations-", suffix=".json")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(stored, out, indent=1, sort_keys=True)
-        os.replace(temporary, path)
+        write_atomic(path, json.dumps(stored, indent=1, sort_keys=True))
     except OSError as exc:
         raise TtsbenchError(
             f"cannot write {path}: {exc.strerror or exc}; make its folder writable"

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import orjson
 
 from ttsbench.errors import TtsbenchError
+from ttsbench.files import write_atomic
 from ttsbench.track import loader, validation
 from ttsbench.track import rows as rows_module
 from ttsbench.track.rows import FileRows
@@ -288,17 +288,9 @@ def _write_cache(table: Table, cache_dir: Path, appended: list | None) -> None:
                     for part in appended:
                         out.write(part[name].astype(DTYPES[name]).tobytes())
             else:
-                _replace(folder / f"{name}.bin", table.rows[name].astype(DTYPES[name]).tobytes())
-        _replace(folder / "meta.json", meta)
+                write_atomic(folder / f"{name}.bin", table.rows[name].astype(DTYPES[name]).tobytes())
+        write_atomic(folder / "meta.json", meta)
     except OSError as exc:
         table.warnings.append(f"cache {cache_dir} not written ({exc.strerror or exc}); "
                               "pass --cache DIR to a writable folder")
 
-
-def _replace(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
-__all__ = ["Table", "load_table"]
