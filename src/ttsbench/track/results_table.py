@@ -110,12 +110,7 @@ def load_table(results_dir: Path, cache_dir: Path | None, progress=None) -> Tabl
 def _parse(path, folder, benchmarks, combos, versions, warnings, machine_names):
     """(file header, row arrays) of one result file; None when it is skipped (with a warning)."""
     try:
-        try:
-            data = orjson.loads(path.read_bytes())
-            if not isinstance(data, dict) or data.get("version") != loader.Results.api_version:
-                raise ValueError("not asv's format: asv's reader says why")
-        except (OSError, ValueError):
-            data = loader._read_json(path, loader.Results.api_version)
+        data = loader._read_json(path, loader.RESULTS_FORMAT)
         validation.check_file(data)
         if folder not in machine_names:
             machine_names[folder] = loader._machine_name(folder, warnings)
