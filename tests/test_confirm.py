@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 
+import pandas as pd
 import pytest
 
 from history_fixtures import write_history
@@ -16,6 +17,7 @@ from ttsbench.cli import main
 from ttsbench.errors import TtsbenchError
 from ttsbench.track import confirm, confirmations, gate
 from ttsbench.track.compare import CompareRow
+from ttsbench.track.config import TrackerConfig
 
 SLOW = "bench_planted.TimeKernel.time_kernel_0"
 STEP_AT, N_COMMITS = 40, 54
@@ -127,20 +129,72 @@ def test_a_refuted_change_stays_refuted(planted, capsys, monkeypatch):
     assert row["status"] == "refuted"
 
 
+def rounds_without(side, status=None):
+    """What measure_pair returns when ``side`` recorded no results (``status`` None) or only
+    results of ``status``: the other side's rounds are fine."""
+    rows = [{"side": s, "status": "ok" if s != side else status, "round": r}
+            for s in ("base", "head") for r in (1, 2) if s != side or status is not None]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("side, status, reason", [
+    ("head", None, "asv recorded no results"),
+    ("base", "failed", "every benchmark failed"),
+])
+def test_a_side_that_measured_nothing_is_a_typed_build_failure_naming_its_commit(
+        monkeypatch, tmp_path, side, status, reason):
+    base, head = "b" * 40, "h" * 40
+    monkeypatch.setattr(gate, "measure_pair", lambda *a, **kw: rounds_without(side, status))
+    with pytest.raises(gate.BuildFailed) as raised:
+        gate.measure_and_compare(base, head, asv_config=tmp_path / "asv.conf.json", workdir=tmp_path,
+                                 config=TrackerConfig())
+    failed = raised.value
+    assert (failed.side, failed.commit, failed.reason) == (side, {"base": base, "head": head}[side], reason)
+    assert failed.log == tmp_path / "asv.log"
+    assert str(failed).startswith(f"measured nothing comparable between {base[:12]} and {head[:12]}: "
+                                  f"{side.upper()} {failed.commit[:12]} failed to build")
+
+
+def test_the_gate_command_keeps_one_line_and_exit_2_for_a_build_failure(planted, capsys, monkeypatch):
+    history, _ = planted
+    monkeypatch.setattr(gate, "measure_pair", lambda *a, **kw: rounds_without("head"))
+    capsys.readouterr()
+    assert main(["gate", history.commits[0], history.commits[1], "--workdir", "w"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert f"HEAD {history.commits[1][:12]} failed to build or to import the suite" in err
+
+
 def test_a_build_failure_is_not_a_verdict(planted, capsys, monkeypatch):
     history, _ = planted
-
-    def broken(base, head, **kwargs):
-        raise TtsbenchError(f"measured nothing comparable between {base[:12]} and {head[:12]}: "
-                            f"HEAD {head[:12]} failed to build or to import the suite")
-
-    monkeypatch.setattr(gate, "measure_and_compare", broken)
+    monkeypatch.setattr(gate, "measure_pair", lambda *a, **kw: rounds_without("head"))
     capsys.readouterr()
     assert main(["confirm", history.commits[STEP_AT], "--workdir", "w"]) == 2
     err = capsys.readouterr().err.strip()
-    assert "could not confirm: failed to build" in err and len(err.splitlines()) == 1
+    assert err == (f"ttsbench confirm: error: could not confirm: failed to build "
+                   f"({history.commits[STEP_AT][:12]}, the changed commit: asv recorded no results; "
+                   "see w/asv.log)")
+    # without COMMIT: the same line for that commit, the run goes on, exit 2, nothing stored
+    assert main(["confirm", "--workdir", "w"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ttsbench confirm: {history.commits[STEP_AT][:12]}: could not confirm: failed to build")
     assert confirmations.read(history.results) == {}
     assert history_rows(capsys)[0]["status"] == "tentative"
+
+
+def test_another_error_mentioning_failed_to_build_is_not_a_build_failure(planted, capsys, monkeypatch):
+    history, _ = planted
+
+    def broken(base, head, **kwargs):
+        raise TtsbenchError("cannot read /ci/failed to build/asv.conf.json; pass the project's asv.conf.json")
+
+    monkeypatch.setattr(gate, "measure_and_compare", broken)
+    capsys.readouterr()
+    assert main(["confirm", "--workdir", "w"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("ttsbench confirm: error: cannot read /ci/failed to build/asv.conf.json; "
+                   "pass the project's asv.conf.json")
+    assert confirmations.read(history.results) == {}
 
 
 @pytest.mark.parametrize("args, message", [

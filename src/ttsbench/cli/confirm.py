@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ttsbench.track import confirmations, gitrepo
-    from ttsbench.track.confirm import BuildFailed
+    from ttsbench.track.gate import BuildFailed
     from ttsbench.track.loader import resolve_commit
 
     loaded = load(args, "confirm")
@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
             found = _confirm(args, results, commit, parent, changes)
         except BuildFailed as exc:
             if args.commit is not None:
-                raise
-            print(f"ttsbench confirm: {commit[:12]}: {exc}", file=sys.stderr)
+                raise TtsbenchError(_could_not_confirm(exc)) from None
+            print(f"ttsbench confirm: {commit[:12]}: {_could_not_confirm(exc)}", file=sys.stderr)
             failed = True
             continue
         confirmations.record(results, [v for v in found if v["status"] in confirmations.VERDICTS])
@@ -87,6 +87,13 @@ def run(args: argparse.Namespace) -> int:
                        for v in found):
                 print(f"not measured: {change.benchmark}({change.param_key}) at {commit[:12]}")
     return EXIT_REGRESSION if confirmed else (EXIT_USAGE if failed else EXIT_OK)
+
+
+def _could_not_confirm(failed) -> str:
+    """The line of a re-measurement whose side failed to build (a gate ``BuildFailed``)."""
+    role = "the parent" if failed.side == "base" else "the changed commit"
+    return (f"could not confirm: failed to build ({failed.commit[:12]}, {role}: {failed.reason}; "
+            f"see {failed.log})")
 
 
 def _too_few(verdict: dict) -> str:

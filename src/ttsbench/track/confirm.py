@@ -7,7 +7,7 @@ gate sees a change of the same kind (regression or improvement) in the same benc
 parameters, ``refuted`` when it sees the opposite, or none although its rounds could see a
 change of the detected size (the row's MDE, 80 % power, is at most that size),
 ``inconclusive`` (not stored) when it sees none and could not have, nothing when the case was
-not measured. A build failure is not a verdict: :class:`BuildFailed`.
+not measured. A build failure is not a verdict: :class:`ttsbench.track.gate.BuildFailed`.
 """
 
 from __future__ import annotations
@@ -15,28 +15,19 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ttsbench.errors import TtsbenchError
 from ttsbench.track.compare import MEASURED_KINDS
 from ttsbench.track.protocol import Protocol
 
 
-class BuildFailed(TtsbenchError):
-    """A side of the re-measurement did not build: nothing is confirmed or refuted."""
-
-
 def measure(parent: str, commit: str, *, asv_config: Path, workdir: Path, config,
             protocol: Protocol, results_dir: Path | None, progress=None) -> list:
-    """The gate's comparison rows of ``commit`` against ``parent`` (the one switch point)."""
+    """The gate's comparison rows of ``commit`` against ``parent`` (the one switch point);
+    :class:`ttsbench.track.gate.BuildFailed` when either failed to build."""
     from ttsbench.track.gate import measure_and_compare
 
-    try:
-        return measure_and_compare(parent, commit, asv_config=asv_config, workdir=workdir,
-                                   config=config, protocol=protocol, results_dir=results_dir,
-                                   progress=progress).rows
-    except TtsbenchError as exc:
-        if "failed to build" in str(exc):
-            raise BuildFailed(f"could not confirm: failed to build ({exc})") from None
-        raise
+    return measure_and_compare(parent, commit, asv_config=asv_config, workdir=workdir,
+                               config=config, protocol=protocol, results_dir=results_dir,
+                               progress=progress).rows
 
 
 def bench_regex(changes) -> str:
@@ -77,4 +68,4 @@ def _number(value: float) -> float | None:
     return None if value != value else float(value)  # NaN -> None (JSON)
 
 
-__all__ = ["BuildFailed", "bench_regex", "measure", "verdicts"]
+__all__ = ["bench_regex", "measure", "verdicts"]

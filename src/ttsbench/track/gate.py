@@ -60,14 +60,28 @@ def load_history(results_dir: Path | str | None, machine: str) -> pd.DataFrame |
         return None
 
 
+class BuildFailed(TtsbenchError):
+    """A side measured nothing (its commit failed to build or to import the suite): no comparison.
+
+    ``side`` ("base" or "head"), ``commit`` (its full hash), ``reason`` (what the rounds showed)
+    and ``log`` (asv's output) say which and where to look.
+    """
+
+    def __init__(self, message: str, *, side: str, commit: str, reason: str, log: Path):
+        super().__init__(message)
+        self.side, self.commit, self.reason, self.log = side, commit, reason, log
+
+
 def _require_builds(measured: pd.DataFrame, base: str, head: str, workdir: Path) -> None:
     for side, commit in (("base", base), ("head", head)):
         statuses = measured.loc[measured["side"] == side, "status"]
         if statuses.empty or (statuses == "failed").all():
-            raise TtsbenchError(
+            reason = "asv recorded no results" if statuses.empty else "every benchmark failed"
+            log = workdir / "asv.log"
+            raise BuildFailed(
                 f"measured nothing comparable between {base[:12]} and {head[:12]}: {side.upper()} "
-                f"{commit[:12]} failed to build or to import the suite (every benchmark failed); "
-                f"see {workdir / 'asv.log'}"
+                f"{commit[:12]} failed to build or to import the suite ({reason}); see {log}",
+                side=side, commit=commit, reason=reason, log=log,
             )
 
 
@@ -88,8 +102,9 @@ def measure_and_compare(base: str, head: str, *, asv_config: Path | str, workdir
                         progress: Callable[[str], None] | None = None) -> GateResult:
     """Measure full hashes ``base`` and ``head`` with ``protocol`` and compare them.
 
-    Raises :class:`~ttsbench.errors.TtsbenchError` ("measured nothing comparable ...") when no
-    case was measured on both sides, e.g. when a commit failed to build. The rows' verdict is
+    Raises :class:`BuildFailed` when a side measured nothing (a commit failed to build or to
+    import the suite), :class:`~ttsbench.errors.TtsbenchError` ("measured nothing comparable
+    ...") when no case was measured on both sides otherwise. The rows' verdict is
     :func:`ttsbench.track.compare.exceeds` against a severity, as for ``ttsbench compare``.
     """
     began = time.monotonic()
