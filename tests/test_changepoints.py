@@ -178,3 +178,30 @@ def test_a_level_shorter_than_the_after_window_is_not_split_off_after_a_step():
     values[100:] *= 1.10
     values[140:145] *= 1.08  # five commits: not a level of its own
     assert [c.index for c in detect_changes(values, min_change=0.03)] == [100]
+
+
+def test_many_series_scanned_together_give_what_each_gives_alone(monkeypatch):
+    """The batched scan (one pass over many series, split into passes of at most MAX_SPLITS
+    windows) finds exactly the changes of one detect_changes call per series."""
+    from ttsbench.track import scan
+    from ttsbench.track.changepoints import Measured, detect_changes_many
+
+    rng = np.random.default_rng(3)
+    series = []
+    for k in range(40):
+        values = noisy(int(rng.integers(2, 300)), sigma=0.02, seed=k)
+        values[len(values) // 2:] *= [1.0, 1.15, 0.85][k % 3]
+        values[rng.integers(0, len(values))] = np.nan
+        samples = [v * np.exp(rng.normal(0, 0.01, 5)) for v in values] if k % 2 else None
+        series.append(Measured(values, samples, values * 0.99, values * 1.01) if k % 5 == 0
+                      else Measured(values, samples))
+    for k in range(6):  # a fresh step at one series' tip, a bigger one at the next one's start
+        tip, start = noisy(100, seed=100 + k), noisy(100, seed=200 + k)
+        tip[96:] *= 1.15
+        start[4:] *= 1.6
+        series += [Measured(tip), Measured(start)]
+    alone = [detect_changes(one.values, samples=one.samples, ci_low=one.ci_low, ci_high=one.ci_high)
+             for one in series]
+    monkeypatch.setattr(scan, "MAX_SPLITS", 700)  # several passes, a series never split
+    together = detect_changes_many(series)
+    assert together == alone and sum(map(len, alone)) >= 20

@@ -61,14 +61,7 @@ def test_higher_is_better_series_regress_when_they_drop(planted):
 
 def test_cache_skips_unchanged_series_and_reanalyses_only_the_new_window(planted, tmp_path, monkeypatch):
     series = build_series(load_results(planted.results, repo=planted.repo))
-    calls = []
-    real_detect = analysis_cache.detect_changes
-
-    def counting(values, **kwargs):
-        calls.append(len(values))
-        return real_detect(values, **kwargs)
-
-    monkeypatch.setattr(analysis_cache, "detect_changes", counting)
+    calls = _count_detected(monkeypatch)
     first = analyse(series, TrackerConfig(), tmp_path)
     assert calls == [60, 60, 60, 60]
     calls.clear()
@@ -83,16 +76,26 @@ def test_a_new_commit_reanalyses_only_the_window_at_the_end(tmp_path, monkeypatc
     values[100:] *= 1.2
     values[330:] *= 0.9
     full = _series(values)
-    calls = []
-    real_detect = analysis_cache.detect_changes
-    monkeypatch.setattr(analysis_cache, "detect_changes",
-                        lambda v, **kw: calls.append(len(v)) or real_detect(v, **kw))
+    calls = _count_detected(monkeypatch)
     analyse([_prefix(full, 399)], TrackerConfig(), tmp_path)
     calls.clear()
     grown = analyse([full], TrackerConfig(), tmp_path)
     assert calls == [analysis_cache.REANALYSE + 1]
     assert grown.changes == analyse([full], TrackerConfig()).changes
     assert [c.index for c in grown.changes] == [100, 330]
+
+
+def _count_detected(monkeypatch) -> list[int]:
+    """The length of every series the detector runs on, from now on."""
+    calls = []
+    real_detect = analysis_cache.detect_changes_many
+
+    def counting(series, **kwargs):
+        calls.extend(len(one.values) for one in series)
+        return real_detect(series, **kwargs)
+
+    monkeypatch.setattr(analysis_cache, "detect_changes_many", counting)
+    return calls
 
 
 def _series(values):

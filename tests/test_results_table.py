@@ -1,5 +1,6 @@
 """The cached results table: the same series as the loader's frame, cold, warm and incremental."""
 
+import errno
 import json
 import os
 import shutil
@@ -12,7 +13,9 @@ from history_fixtures import MACHINE, write_history
 from ttsbench.track.history import build_series
 from ttsbench.track.history_series import series_from_table
 from ttsbench.track.loader import load_results
-from ttsbench.track.results_table import CACHE_FOLDER, load_table
+from ttsbench.track import results_cache
+from ttsbench.track.results_cache import CACHE_FOLDER
+from ttsbench.track.results_table import load_table
 
 SLOW = "bench_planted.TimeKernel.time_kernel_0"
 
@@ -102,3 +105,34 @@ def test_the_results_dir_is_only_read(planted, tmp_path):
     after = sorted((p.relative_to(planted.results), p.stat().st_mtime_ns)
                    for p in planted.results.rglob("*"))
     assert before == after
+
+
+def test_a_warm_table_maps_the_cache_read_only(planted, tmp_path):
+    series_via_table(planted, tmp_path / "cache")
+    _, table = series_via_table(planted, tmp_path / "cache")
+    assert not table.rows["samples"].flags.writeable  # mapped from the cache file, not copied
+    with pytest.raises(ValueError):
+        table.rows["value"][0] = 1.0
+
+
+def test_an_append_cut_short_still_gives_every_row_and_the_next_run_rebuilds(planted, tmp_path,
+                                                                           monkeypatch):
+    cache = tmp_path / "cache"
+    newest = next(planted.results.glob(f"*/{planted.commits[-1][:8]}-*.json"))
+    held = tmp_path / newest.name
+    shutil.move(newest, held)
+    series_via_table(planted, cache)
+    shutil.move(held, newest)
+
+    def full_disk(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # The columns are appended, then meta.json cannot be written (nor the whole table after it).
+    monkeypatch.setattr(results_cache, "write_atomic", full_disk)
+    grown, table = series_via_table(planted, cache)
+    assert_same_series(loader_series(planted), grown)
+    assert [w for w in table.warnings if "not written (No space left on device)" in w]
+    monkeypatch.undo()
+    again, table = series_via_table(planted, cache)
+    assert_same_series(loader_series(planted), again)
+    assert table.rows["value"].flags.writeable  # the columns did not add up: rebuilt

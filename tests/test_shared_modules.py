@@ -76,6 +76,20 @@ def test_results_dir_comes_from_the_option_then_asv_conf_then_the_default(tmp_pa
     assert _options.results_dir(parse("--config", str(tmp_path / "absent.json"))) == _options.DEFAULT_RESULTS
 
 
+def test_results_dir_is_read_as_asv_reads_its_config(tmp_path):
+    """Comments as asv allows them; no results_dir: asv's default; a broken file: asv's error."""
+    from asv.config import Config
+
+    conf = tmp_path / "asv.conf.json"
+    conf.write_text('{\n  // a comment\n  "version": 1, "repo": ".",\n  "results_dir": "r/x", // why\n}\n')
+    assert _options.results_dir(parse("--config", str(conf))) == tmp_path / "r/x"
+    conf.write_text('{"version": 1, "repo": "."}')
+    assert _options.results_dir(parse("--config", str(conf))) == tmp_path / Config().results_dir
+    conf.write_text('{"version": 1, "repo": ".", "results_dir": "a"')
+    with pytest.raises(TtsbenchError, match="cannot read .*asv.conf.json"):
+        _options.results_dir(parse("--config", str(conf)))
+
+
 def test_bench_regex_is_validated_once_and_the_old_name_warns(capsys):
     assert _options.bench_pattern(parse("-b", "time_.*")).pattern == "time_.*"
     assert _options.bench_pattern(parse()) is None

@@ -149,3 +149,33 @@ def test_higher_is_better_patterns_mark_named_benchmarks(results):
     frame = load_results(results, higher_is_better=[r"time_topk$"]).set_index("benchmark")
     assert frame.loc["bench.Kernel.time_topk", "higher_is_better"].all()
     assert not frame.loc["bench.time_broken", "higher_is_better"].any()
+
+
+def test_format_versions_are_asvs():
+    """The loader reads asv's files without importing asv; its format versions must be asv's."""
+    from asv.benchmarks import Benchmarks
+    from asv.machine import Machine
+    from asv.results import Results
+
+    from ttsbench.track import loader
+
+    assert (loader.RESULTS_FORMAT, loader.BENCHMARKS_FORMAT, loader.MACHINE_FORMAT) == (
+        Results.api_version, Benchmarks.api_version, Machine.api_version)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"version": 1, "results": {}}', "old file format"),
+    ('{"version": 3}', "newer than"),
+    ('{"results": {}}', "No version specified"),
+    ('{"version": 2, "a": NaN}', None),  # json reads NaN (orjson does not): asv's reader takes it
+])
+def test_files_orjson_refuses_get_asvs_verdict(tmp_path, text, message):
+    from ttsbench.track import loader, validation
+
+    path = tmp_path / "r.json"
+    path.write_text(text)
+    if message is None:
+        assert math.isnan(loader._read_json(path, loader.RESULTS_FORMAT)["a"])
+        return
+    with pytest.raises(validation.InvalidFile, match=message):
+        loader._read_json(path, loader.RESULTS_FORMAT)

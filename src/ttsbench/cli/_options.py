@@ -116,10 +116,29 @@ def results_dir(args: argparse.Namespace) -> Path:
     """``--results``, else asv.conf.json's ``results_dir`` (relative to its folder), else the default."""
     if args.results is not None:
         return Path(args.results)
+    stored = _stored_results_dir(Path(args.config))
+    if stored is not None:
+        return Path(args.config).parent / stored
     conf = asv_conf(args)
     if conf is None:
         return DEFAULT_RESULTS
     return Path(args.config).parent / conf.results_dir
+
+
+def _stored_results_dir(path: Path) -> str | None:
+    """``results_dir`` as written in asv.conf.json, read with asv's parser for that file (json5)
+    without importing asv (a tenth of a second); None when absent or unreadable, where asv's
+    ``Config`` decides (its default, or its error)."""
+    if not path.is_file() or path.suffix == ".toml":
+        return None
+    import json5
+
+    try:
+        data = json5.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    stored = data.get("results_dir") if isinstance(data, dict) else None
+    return stored if isinstance(stored, str) and stored else None
 
 
 def tracker_config(args: argparse.Namespace, command: str):

@@ -14,24 +14,30 @@ from pathlib import Path
 
 from ttsbench.files import write_atomic
 from ttsbench.track import changepoints
-from ttsbench.track.changepoints import Change, detect_changes
+from ttsbench.track.changepoints import Change, Measured, detect_changes_many
 from ttsbench.track.config import TrackerConfig
 
 CACHE_FILE = "history.json"
 CACHE_FORMAT = 2
 CONTEXT = changepoints.WINDOW_BEFORE + changepoints.SEGMENT
 REANALYSE = 2 * CONTEXT
+BATCH = 100  # series per detector call
 
 
 def detect(series, config: TrackerConfig, start: int = 0) -> list[Change]:
     """The detector on ``series`` from commit ``start`` on, as ``ttsbench history`` runs it."""
-    found = detect_changes(
-        series.values[start:],
-        samples=None if series.samples is None else series.samples[start:],
-        ci_low=series.ci_low[start:], ci_high=series.ci_high[start:],
+    return detect_many([(series, start)], config)[0]
+
+
+def detect_many(items: list[tuple], config: TrackerConfig) -> list[list[Change]]:
+    """:func:`detect` of each (series, start), scanned together."""
+    found = detect_changes_many(
+        [Measured(s.values[start:], None if s.samples is None else s.samples[start:],
+                  s.ci_low[start:], s.ci_high[start:]) for s, start in items],
         alpha=config.alpha, min_change=config.noise_floor,
     )
-    return [dataclasses.replace(c, index=c.index + start) for c in found]
+    return [[dataclasses.replace(c, index=c.index + start) for c in changes]
+            for (_, start), changes in zip(items, found)]
 
 
 class AnalysisCache:
@@ -52,25 +58,37 @@ class AnalysisCache:
             if stored.get("settings") == self.settings:
                 self.entries = stored.get("series", {})
 
-    def changes(self, series) -> list[Change]:
-        entry = self.entries.get(series.ident)
-        n = len(series.commits)
-        full = series.digest()
-        if entry is not None and entry["digest"] == full:
-            return [Change(**c) for c in entry["changes"]]
-        old_n = entry["length"] if entry is not None else 0
-        if entry is not None and old_n < n and series.digest(old_n) == entry["digest"]:
-            keep_below = old_n - CONTEXT
-            start = max(0, old_n - REANALYSE)
-            kept = [Change(**c) for c in entry["changes"] if c["index"] < keep_below]
-            fresh = [c for c in detect(series, self.config, start) if c.index >= keep_below]
-            found = kept + fresh
-        else:
-            found = detect(series, self.config)
-        self.entries[series.ident] = {
-            "digest": full, "length": n, "changes": [dataclasses.asdict(c) for c in found],
-        }
-        self.dirty = True
+    def changes(self, series: list, progress=None) -> list[list[Change]]:
+        """The changes of each series: unchanged ones from the cache, grown ones re-analysed
+        over their end, the rest in full; what needs the detector runs in batches.
+        ``progress`` wraps the iteration over the series that need it."""
+        found: list = [None] * len(series)
+        todo = []
+        for i, one in enumerate(series):
+            entry = self.entries.get(one.ident)
+            n = len(one.commits)
+            old_n = entry["length"] if entry is not None else 0
+            prefix, full = one.digests(old_n, n) if 0 < old_n < n else (None, one.digest())
+            if entry is not None and entry["digest"] == full:
+                found[i] = [Change(**c) for c in entry["changes"]]
+            elif prefix is not None and prefix == entry["digest"]:
+                kept = [Change(**c) for c in entry["changes"] if c["index"] < old_n - CONTEXT]
+                todo.append((i, max(0, old_n - REANALYSE), old_n - CONTEXT, kept, full))
+            else:
+                todo.append((i, 0, 0, [], full))
+        batch = []
+        for item in progress(todo) if progress else todo:
+            batch.append(item)
+            if len(batch) == BATCH or item is todo[-1]:
+                detected = detect_many([(series[i], start) for i, start, *_ in batch], self.config)
+                for (i, _, keep_below, kept, full), fresh in zip(batch, detected):
+                    found[i] = kept + [c for c in fresh if c.index >= keep_below]
+                    self.entries[series[i].ident] = {
+                        "digest": full, "length": len(series[i].commits),
+                        "changes": [dataclasses.asdict(c) for c in found[i]],
+                    }
+                self.dirty = True
+                batch = []
         return found
 
     def save(self) -> None:

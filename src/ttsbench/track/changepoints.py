@@ -4,7 +4,7 @@ The detector works on the logarithm of the per-commit values, so a step is a rat
 is relative. It runs in three stages (docs/history.md compares it with asv's ``step_detect`` and
 E-divisive on injected steps in real and CI-runner noise):
 
-1. **Scan.** For every commit ``t`` the level of the ``WINDOW_AFTER`` commits from ``t`` on is
+1. **Scan** (:mod:`ttsbench.track.scan`, many series in one pass). For every commit ``t`` the level of the ``WINDOW_AFTER`` commits from ``t`` on is
    compared with the level of the ``WINDOW_BEFORE`` commits before it, in units of its standard
    error. A window's level is Tukey's biweight with the series' noise as scale (the robust
    spread of commit-to-commit differences, floored by the commits' own confidence intervals
@@ -28,17 +28,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from ttsbench.track.levels import level_se, noise_scale, window_levels
 from ttsbench.track.locate import best_split, bonferroni_z
 from ttsbench.track.rank_tests import hodges_lehmann_interval, mann_whitney_p
+from ttsbench.track.scan import MIN_SIZE, WINDOW_AFTER, WINDOW_BEFORE, Noise, scan, z_scores
 
-WINDOW_BEFORE = 30
-WINDOW_AFTER = 10
-MIN_SIZE = 3
 SEGMENT = 50
 SAMPLE_COMMITS = 10
 THRESHOLD = 3.25
@@ -58,14 +56,6 @@ class Change:
     z: float
 
 
-@dataclasses.dataclass(frozen=True)
-class _Noise:
-    """The series' noise: ``scale`` of one commit (Huber's scale), ``se`` of one commit's level."""
-
-    scale: float
-    se: float
-
-
 def detect_changes(
     values: Sequence[float],
     *,
@@ -83,23 +73,44 @@ def detect_changes(
     confidence interval. A change is kept when its robust z-score reaches ``threshold``, its
     segment test's p-value is below ``alpha`` and its relative size is at least ``min_change``.
     """
-    values = np.asarray(values, dtype=float)
+    [changes] = detect_changes_many([Measured(values, samples, ci_low, ci_high)], alpha=alpha,
+                                    threshold=threshold, min_change=min_change)
+    return changes
+
+
+class Measured(NamedTuple):
+    """One series' per-commit values, raw samples and asv's CIs, as :func:`detect_changes` takes them."""
+
+    values: Sequence[float]
+    samples: Sequence[Sequence[float] | None] | None = None
+    ci_low: Sequence[float] | None = None
+    ci_high: Sequence[float] | None = None
+
+
+def detect_changes_many(series: Sequence[Measured], *, alpha: float = 0.05,
+                        threshold: float = THRESHOLD, min_change: float = 0.0) -> list[list[Change]]:
+    """:func:`detect_changes` of each series, their scans done together (one pass for many)."""
+    prepared = [_prepare(one) for one in series]
+    candidates = scan([(y, noise) for _, y, noise, _ in prepared], threshold)
+    found = []
+    for (keep, y, noise, raw), splits in zip(prepared, candidates):
+        changes = _confirm(y, noise, raw, _locate(y, noise.scale, splits), alpha, threshold,
+                           min_change) if splits else []
+        found.append([dataclasses.replace(c, index=int(keep[c.index])) for c in changes])
+    return found
+
+
+def _prepare(series: Measured):
+    """(kept positions, log values, noise, raw samples of the kept commits) of one series."""
+    values = np.asarray(series.values, dtype=float)
     keep = np.flatnonzero(np.isfinite(values) & (values > 0))
     y = np.log(values[keep])
-    n = y.size
-    if n < 2 * MIN_SIZE:
-        return []
-    sigma = noise_scale(y, _subset(ci_low, keep), _subset(ci_high, keep))
-    noise = _Noise(scale=sigma, se=sigma * level_se(y, sigma))
-    if samples is None or keep.size == len(samples):
-        raw = samples  # logged where tested
-    else:
-        raw = [samples[i] for i in keep]
-
-    candidates = _scan(y, noise, threshold)
-    candidates = _locate(y, noise.scale, candidates)
-    changes = _confirm(y, noise, raw, candidates, alpha, threshold, min_change)
-    return [dataclasses.replace(change, index=int(keep[change.index])) for change in changes]
+    if y.size < 2 * MIN_SIZE:
+        return keep, y, Noise(scale=1.0, se=1.0), None
+    sigma = noise_scale(y, _subset(series.ci_low, keep), _subset(series.ci_high, keep))
+    samples = series.samples
+    raw = samples if samples is None or keep.size == len(samples) else [samples[i] for i in keep]
+    return keep, y, Noise(scale=sigma, se=sigma * level_se(y, sigma)), raw
 
 
 def _subset(array, keep):
@@ -112,34 +123,6 @@ def _log_samples(values) -> np.ndarray | None:
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values) & (values > 0)]
     return np.log(values) if values.size else None
-
-
-def _z_scores(y, noise, split, starts, stops):
-    before = window_levels(y, starts, split, noise.scale)
-    after = window_levels(y, split, stops, noise.scale)
-    n_before, n_after = split - starts, stops - split
-    se = noise.se * np.sqrt(1 / np.maximum(n_before, 1) + 1 / np.maximum(n_after, 1))
-    return (after - before) / se, before, after
-
-
-def _scan(y: np.ndarray, noise: _Noise, threshold: float) -> list[int]:
-    """Splits whose windowed z-score peaks above the threshold, strongest first."""
-    n = y.size
-    split = np.arange(MIN_SIZE, n - MIN_SIZE + 1)
-    z, _, _ = _z_scores(
-        y, noise, split, np.maximum(split - WINDOW_BEFORE, 0), np.minimum(split + WINDOW_AFTER, n)
-    )
-    strength = np.abs(z)
-    above = strength >= threshold
-    if not above.any():
-        return []
-    # A peak is the strongest split within half an after-window on each side.
-    half = WINDOW_AFTER // 2
-    padded = np.pad(strength, half, constant_values=-np.inf)
-    local_max = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).max(axis=1)
-    peaks = np.flatnonzero(above & (strength >= local_max))
-    peaks = peaks[np.argsort(-strength[peaks], kind="stable")]
-    return [int(split[p]) for p in peaks]
 
 
 def _locate(y: np.ndarray, sigma: float, candidates: list[int]) -> list[int]:
@@ -200,7 +183,7 @@ def _with_returns(y, noise, splits, threshold) -> list[int]:
         t = np.arange(split + WINDOW_AFTER, stop - MIN_SIZE + 1)
         if t.size == 0:
             continue
-        z = np.abs(_z_scores(y, noise, t, np.maximum(t - WINDOW_AFTER, split),
+        z = np.abs(z_scores(y, noise, t, np.maximum(t - WINDOW_AFTER, split),
                              np.minimum(t + WINDOW_BEFORE, stop))[0])
         peak = int(t[int(np.argmax(z))])
         if z.max() < bonferroni_z(threshold, t.size):
@@ -218,7 +201,7 @@ def _strong_enough(y, noise, splits, threshold) -> list[int]:
     splits = list(splits)
     while splits:
         split, starts, stops = _segments(splits, y.size)
-        strength = np.abs(_z_scores(y, noise, split, starts, stops)[0])
+        strength = np.abs(z_scores(y, noise, split, starts, stops)[0])
         if (strength >= threshold).all():
             break
         splits.pop(int(np.argmin(strength)))
@@ -235,7 +218,7 @@ def _segments(splits, n):
 
 def _segment_test(y, noise, raw, splits, i, alpha) -> Change:
     split, starts, stops = (a[i:i + 1] for a in _segments(splits, y.size))
-    z = _z_scores(y, noise, split, starts, stops)[0]
+    z = z_scores(y, noise, split, starts, stops)[0]
     split, start, stop = int(split[0]), int(starts[0]), int(stops[0])
     # Reported levels are the segments' medians: they do not depend on the estimated noise.
     before, after = np.median(y[start:split]), np.median(y[split:stop])

@@ -119,8 +119,7 @@ def analyse(series: Iterable[Series], config: TrackerConfig, cache_dir: Path | N
     series = list(series)
     cache = AnalysisCache(cache_dir, config)
     changes = []
-    for one in progress(series) if progress else series:
-        found = cache.changes(one)
+    for one, found in zip(series, cache.changes(series, progress)):
         changes.extend(_label(one, found, config, verdicts or {}))
     cache.save()
     return History(series=series, changes=changes, warnings=cache.warnings)

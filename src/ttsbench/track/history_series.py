@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -72,7 +73,9 @@ class Series:
     ci_low: np.ndarray
     ci_high: np.ndarray
     samples: RaggedSamples | None
-    stamps: np.ndarray | None = None  # per commit: size and mtime of its result file, when known
+    # Per commit, when read from result files: its hash's first 64 bits and the file's size and
+    # mtime, which stand for everything read from it (the digest hashes them alone).
+    stamps: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -85,14 +88,26 @@ class Series:
 
     def digest(self, length: int | None = None) -> str:
         """Digest of the first ``length`` commits' data (all by default)."""
-        end = len(self.commits) if length is None else length
+        return self.digests(len(self.commits) if length is None else length)[0]
+
+    def digests(self, *lengths: int) -> list[str]:
+        """:meth:`digest` of each of ``lengths`` (ascending), in one pass where ``stamps`` say
+        what each commit's data is."""
+        if self.stamps is None:
+            return [self._content_digest(end) for end in lengths]
+        h, done, found = hashlib.sha1(), 0, []
+        for end in lengths:
+            h.update(self.stamps[done:end].tobytes())
+            found.append(h.copy().hexdigest())
+            done = end
+        return found
+
+    def _content_digest(self, end: int) -> str:
         h = hashlib.sha1()
         h.update("\0".join(self.commits[:end]).encode())
         for array in (self.values, self.ci_low, self.ci_high):
             h.update(np.ascontiguousarray(array[:end]).tobytes())
-        if self.stamps is not None:  # the result files' stamps stand for their samples
-            h.update(self.stamps[:end].tobytes())
-        elif self.samples is not None:
+        if self.samples is not None:
             h.update(self.samples.counts[:end].tobytes())
             h.update(self.samples.gathered(end).tobytes())
         return h.hexdigest()
@@ -100,12 +115,15 @@ class Series:
 
 def series_from_table(table, results_dir: Path, *, repo=None, machine=None, env=None,
                       bench: re.Pattern | None = None, higher_is_better=()):
-    """(series, commit order) of a results table, selected as ``load_results`` would."""
+    """(series, commit order) of a results table, selected as ``load_results`` would.
+
+    Linear in the rows: files are put in commit order (a few thousand), their rows follow, and
+    one stable sort on the small series number groups them (numpy sorts small integers by radix).
+    """
     files = table.files
-    folder = np.array([Path(f[0]).parts[0] for f in files], dtype=object)
     keep_file = np.ones(len(files), bool)
     if machine is not None:
-        keep_file &= folder == machine
+        keep_file &= np.array([f[0].split(os.sep, 1)[0] == machine for f in files], bool)
     if env is not None:
         keep_file &= np.array([f[4] == env for f in files], bool)
     first_dates: dict = {}
@@ -115,67 +133,77 @@ def series_from_table(table, results_dir: Path, *, repo=None, machine=None, env=
         first_dates.setdefault(f[5], None)
     order = commit_order(first_dates, repo)
     file_order = np.array([order[f[5]] for f in files], dtype=np.int64)
-    file_of = table.file_rows()
     rows = table.rows
+    # Every row, files in commit order (ties: table order), each file's rows in table order.
+    starts = np.array([f[7] for f in files] + [rows["value"].size], np.int64)
+    by_order = np.argsort(file_order, kind="stable")
+    lengths = np.diff(starts)[by_order]
+    file_of = np.repeat(by_order, lengths)
+    at = np.repeat(starts[by_order] - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(file_of.size)
     combo_names = [c[0] for c in table.combos]
-    ok = ~np.isnan(rows["value"]) & keep_file[file_of]
+    combo = rows["combo"][at]
+    ok = ~np.isnan(rows["value"][at]) & keep_file[file_of]
     if bench is not None:
-        ok &= np.array([bool(bench.search(n)) for n in combo_names], bool)[rows["combo"]]
-    ok &= rows["version"] == _latest_versions(table, combo_names, file_order[file_of], ok)
-    selected = np.flatnonzero(ok)
-    benchmarks = loader.load_benchmarks(Path(results_dir), [])
-    labels = {code: table.combos[code] for code in np.unique(rows["combo"][selected]).tolist()}
-    # Series key per row, from (file's machine and env, combo) pairs: few distinct, vectorised.
-    pair_codes = {}
-    file_pair = np.array([pair_codes.setdefault((f[3], f[4]), len(pair_codes)) for f in files],
-                         np.int64)
+        ok &= np.array([bool(bench.search(n)) for n in combo_names], bool)[combo]
+    ok &= rows["version"][at] == _latest_versions(table.versions, combo_names, combo, rows["version"][at], ok)
+    at, file_of, combo = at[ok], file_of[ok], combo[ok]
+    # A series is a (machine, env) pair of its file and a combo: number them densely, in key order.
+    pair_codes: dict = {}
+    file_pair = np.array([pair_codes.setdefault((f[3], f[4]), len(pair_codes)) for f in files], np.int64)
     width = max(len(table.combos), 1)
-    pairs, inverse = np.unique(file_pair[file_of[selected]] * width + rows["combo"][selected],
-                               return_inverse=True)
+    dense = file_pair[file_of] * width + combo
+    present = np.flatnonzero(np.bincount(dense, minlength=len(pair_codes) * width))
     pair_names = list(pair_codes)
-    pair_keys = [(*pair_names[p // width], *labels[p % width][:2]) for p in pairs.tolist()]
-    keys = sorted(set(pair_keys))
-    key_index = {key: i for i, key in enumerate(keys)}
-    series_of = np.array([key_index[k] for k in pair_keys], np.int64)[inverse.ravel()]
-    ordered = selected[np.lexsort((file_order[file_of[selected]], series_of))]
-    bounds = np.searchsorted(np.sort(series_of), np.arange(len(keys) + 1))
+    keys = [(*pair_names[p // width], *table.combos[p % width][:2]) for p in present.tolist()]
+    rank = np.empty(len(keys), np.int64)
+    rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    number = np.zeros(len(pair_codes) * width, np.int64)
+    number[present] = rank
+    series_of = number[dense].astype(np.int16 if len(keys) < 2**15 else np.int64)
+    grouped = np.argsort(series_of, kind="stable")
+    at, file_of = at[grouped], file_of[grouped]
+    bounds = np.r_[0, np.cumsum(np.bincount(series_of, minlength=len(keys)))]
+    keys = sorted(keys)
+    benchmarks = loader.load_benchmarks(Path(results_dir), [])
     dates = np.array([f[6] if f[6] is not None else np.iinfo(np.int64).min for f in files],
                      dtype=np.int64).astype("datetime64[ms]").astype("datetime64[ns]")
     commits = np.array([f[5] for f in files], dtype=object)
-    stamps = np.array([[f[1], f[2]] for f in files], dtype=np.int64).reshape(-1, 2)
+    stamps = np.array([[_commit_key(f[5]), f[1], f[2]] for f in files], dtype=np.int64).reshape(-1, 3)
     found = []
     for i, (machine_name, env_name, name, param_key) in enumerate(keys):
-        at = ordered[bounds[i]:bounds[i + 1]]
-        code = int(rows["combo"][at[0]])
+        rows_at, files_at = at[bounds[i]:bounds[i + 1]], file_of[bounds[i]:bounds[i + 1]]
         unit = _unit(name, benchmarks.get(name))
-        counts = rows["n_samples"][at].astype(np.int64)
+        counts = rows["n_samples"][rows_at].astype(np.int64)
         found.append(Series(
             machine=machine_name, env=env_name, benchmark=name, param_key=param_key,
-            params=ast.literal_eval(labels[code][2]), unit=unit,
+            params=ast.literal_eval(table.combos[int(rows["combo"][rows_at[0]])][2]), unit=unit,
             higher_is_better=is_higher_better(name, unit, higher_is_better),
-            commits=tuple(commits[file_of[at]]), dates=dates[file_of[at]],
-            values=rows["value"][at], ci_low=rows["ci_low"][at], ci_high=rows["ci_high"][at],
-            samples=RaggedSamples(rows["samples"], rows["sample_start"][at], counts)
+            commits=tuple(commits[files_at]), dates=dates[files_at],
+            values=rows["value"][rows_at], ci_low=rows["ci_low"][rows_at],
+            ci_high=rows["ci_high"][rows_at],
+            samples=RaggedSamples(rows["samples"], rows["sample_start"][rows_at], counts)
             if counts.any() else None,
-            stamps=stamps[file_of[at]],
+            stamps=stamps[files_at],
         ))
     return found, order
 
 
-def _latest_versions(table, combo_names, row_order, ok) -> np.ndarray:
-    """Per row, the code of its benchmark's version at its newest result (loader semantics)."""
-    rows = table.rows
-    none = table.versions.index(None) if None in table.versions else -1
+def _commit_key(commit: str) -> int:
+    """64 bits that stand for a commit hash in a series' digest."""
+    return int.from_bytes(hashlib.blake2b(commit.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+def _latest_versions(versions, combo_names, combo, version, ok) -> np.ndarray:
+    """Per row (rows in commit order), the code of its benchmark's version at its newest result
+    (loader semantics: the last row in commit order that has a version)."""
+    none = versions.index(None) if None in versions else -1
     names = sorted(set(combo_names))
     bench_of_combo = np.array([names.index(n) for n in combo_names], np.int64)
-    candidates = np.flatnonzero(ok & (rows["version"] != none))
-    candidates = candidates[np.argsort(row_order[candidates], kind="stable")]
-    benches = bench_of_combo[rows["combo"][candidates]]
-    latest = np.full(len(names), none, np.int64)
-    # The last candidate of each benchmark in (stable) order holds its newest version.
-    reverse_first = np.unique(benches[::-1], return_index=True)
-    latest[reverse_first[0]] = rows["version"][candidates[::-1][reverse_first[1]]]
-    return latest[bench_of_combo][rows["combo"]]
+    candidates = np.flatnonzero(ok & (version != none))
+    last = np.full(len(names), -1, np.int64)
+    np.maximum.at(last, bench_of_combo[combo[candidates]], np.arange(candidates.size))
+    latest = np.where(last >= 0, version[candidates[np.maximum(last, 0)]] if candidates.size else none, none)
+    return latest[bench_of_combo][combo]
 
 
 def commit_order(dates: dict, repo) -> dict[str, int]:

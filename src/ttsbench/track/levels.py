@@ -48,8 +48,9 @@ def level_se(y: np.ndarray, sigma: float) -> float:
     return max(1.0, float(BIWEIGHT_C * np.sqrt(np.mean(psi * psi)) / slope))
 
 
-def window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma: float) -> np.ndarray:
-    """Robust level of ``y[start:stop]`` for each pair, vectorised (empty windows give NaN).
+def window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma) -> np.ndarray:
+    """Robust level of ``y[start:stop]`` for each pair, vectorised (empty windows give NaN);
+    ``sigma``: the noise, one value or one per pair.
 
     Tukey's biweight with the series' noise as its scale, iterated from the median: about as
     efficient as a mean on Gaussian noise (3 commits at a new level carry nearly the weight of
@@ -69,8 +70,9 @@ def window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma: f
     level = (windows[rows, low] + windows[rows, high]) / 2
     inside = np.isfinite(windows)
     windows = np.where(inside, windows, 0.0)
+    scale = BIWEIGHT_C * (np.asarray(sigma)[:, None] if np.ndim(sigma) else sigma)
     for _ in range(LEVEL_STEPS):
-        u = (windows - level[:, None]) / (BIWEIGHT_C * sigma)
+        u = (windows - level[:, None]) / scale
         weight = np.where(inside & (np.abs(u) < 1), (1 - u * u) ** 2, 0.0)
         total = weight.sum(axis=1)
         level = np.where(total > 0, (weight * windows).sum(axis=1) / np.where(total > 0, total, 1),

@@ -1,8 +1,10 @@
 """Read an asv results directory into one tidy pandas DataFrame.
 
 One row per (machine, env, commit, benchmark, parameter combination); see :data:`COLUMNS`.
-Result files are parsed by asv itself (:class:`asv.results.Results`), so any history written by
-asv's results format version 2 reads, ours or another project's. The directory is only read.
+Files are parsed as asv's reader parses them (its format versions: results 2, benchmarks 2,
+machine 1), so any history written by asv reads, ours or another project's: orjson first (fast),
+asv's own reader for anything orjson or the format check refuses, so odd files get asv's verdict
+and message. The directory is only read.
 
 Validation (:mod:`ttsbench.track.validation`): a result file that is truncated, not JSON, not
 asv's format, not a regular file (a FIFO named ``*.json``) or in an unreadable folder is skipped
@@ -22,11 +24,7 @@ import os
 import warnings as python_warnings
 from pathlib import Path
 
-from asv import util as asv_util
-from asv.benchmarks import Benchmarks
-from asv.machine import Machine
-from asv.results import Results
-from tqdm import tqdm
+import orjson
 
 from ttsbench.errors import TrackerWarning, TtsbenchError
 from ttsbench.track import gitrepo, validation
@@ -35,10 +33,24 @@ from ttsbench.track.rows import COLUMNS, FileRows, decode_param
 
 NOT_RESULT_FILES = {"machine.json", "benchmarks.json"}
 NUMERIC_COLUMNS = ["value", "ci_low", "ci_high", "q25", "q75", "number", "repeat"]
+# asv's ``api_version`` of asv.results.Results, asv.benchmarks.Benchmarks and asv.machine.Machine
+# (a test checks them against asv): importing asv costs a tenth of a second that
+# `ttsbench history` on a cached history does not otherwise spend.
+RESULTS_FORMAT, BENCHMARKS_FORMAT, MACHINE_FORMAT = 2, 2, 1
 
 
 def _read_json(path: Path, api_version: int):
-    """asv's JSON reader, any failure one :class:`validation.InvalidFile` line."""
+    """The file as asv's reader returns it (without ``version``); any failure is one
+    :class:`validation.InvalidFile` line, in asv's words."""
+    try:
+        data = orjson.loads(Path(path).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        data = None
+    if type(data) is dict and data.get("version") == api_version:
+        del data["version"]
+        return data
+    from asv import util as asv_util
+
     try:
         return asv_util.load_json(str(path), api_version=api_version)
     except TypeError:  # asv looks for "version" in whatever the JSON was
@@ -56,7 +68,7 @@ def load_benchmarks(results_dir: Path, warnings: list[str] | None = None) -> dic
     if not path.is_file():
         return {}
     try:
-        data = _read_json(path, Benchmarks.api_version)
+        data = _read_json(path, BENCHMARKS_FORMAT)
     except validation.InvalidFile as exc:
         notes.append(f"ignored {path}: {exc}; units and parameter names come from the result files")
         return {}
@@ -68,7 +80,7 @@ def load_benchmarks(results_dir: Path, warnings: list[str] | None = None) -> dic
 def _machine_name(folder: Path, warnings: list[str]) -> str:
     path = folder / "machine.json"
     try:
-        data = _read_json(path, Machine.api_version)
+        data = _read_json(path, MACHINE_FORMAT)
     except validation.InvalidFile as exc:
         warnings.append(f"{path}: unreadable ({exc}); using the folder name {folder.name!r}")
         return folder.name
@@ -121,6 +133,8 @@ def _add_order(frame: pd.DataFrame, repo) -> pd.DataFrame:
 
 def _progress(items, total: int):
     """``items`` with a progress bar on a terminal, shown only once reading takes over 2 s."""
+    from tqdm import tqdm
+
     return tqdm(items, total=total, unit="file", desc="reading results", delay=2, leave=False,
                 disable=None)
 
@@ -146,7 +160,7 @@ def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_be
     names = {folder: _machine_name(folder, warnings) for folder, _ in folders}
     for folder, path in _progress(files, len(files)):
         try:
-            data = _read_json(path, Results.api_version)
+            data = _read_json(path, RESULTS_FORMAT)
             if env is not None and isinstance(data, dict) and data.get("env_name") != env:
                 continue
             rows.add(data, names[folder])

@@ -2,7 +2,7 @@
 
 ``ttsbench history`` reads the same thousands of result files on every run; parsing them was
 most of its time. :func:`load_table` keeps every file's rows
-(``<cache_dir>/results-table/``: one binary file per column, rows per file, benchmark and
+(:mod:`ttsbench.track.results_cache`: one binary file per column, rows per file, benchmark and
 parameter combination: value, CI, raw samples, codes into string tables, and ``meta.json``)
 and re-reads only files whose size or mtime changed; new files' rows are appended. A file is parsed with
 orjson (asv's own reader where orjson cannot) and turned into rows by the loader's
@@ -18,38 +18,18 @@ import math
 from pathlib import Path
 
 import numpy as np
-import orjson
 
 from ttsbench.errors import TtsbenchError
-from ttsbench.files import write_atomic
 from ttsbench.track import loader, validation
 from ttsbench.track import rows as rows_module
+from ttsbench.track.results_cache import (
+    ROW_ARRAYS, Table, append_cache, arrays, concatenate, read_cache, write_cache,
+)
 from ttsbench.track.rows import FileRows
 
-CACHE_FOLDER = "results-table"
-CACHE_FORMAT = 1
 NUMBERS = {float, int}
 PLAIN_DATES_BEFORE = 4_102_444_800_000  # 2100-01-01 in ms
 OPTIONAL = {float, int, type(None)}
-ROW_ARRAYS = ("combo", "version", "value", "ci_low", "ci_high", "n_samples")
-DTYPES = {"combo": np.int32, "version": np.int32, "n_samples": np.int32, "value": np.float64,
-          "ci_low": np.float64, "ci_high": np.float64, "samples": np.float64}
-
-
-@dataclasses.dataclass
-class Table:
-    """Rows of every result file; ``combos`` holds (benchmark, param_key, repr of params)."""
-
-    files: list  # [relative path, size, mtime_ns, machine, env, commit, date_ms, first row]
-    combos: list
-    versions: list
-    rows: dict  # ROW_ARRAYS -> arrays, plus "samples" (flat)
-    warnings: list
-
-    def file_rows(self) -> np.ndarray:
-        """The index of each row's file."""
-        starts = np.array([f[7] for f in self.files] + [self.rows["value"].size])
-        return np.repeat(np.arange(len(self.files)), np.diff(starts))
 
 
 class _Codes:
@@ -71,7 +51,7 @@ def load_table(results_dir: Path, cache_dir: Path | None, progress=None) -> Tabl
         raise TtsbenchError(
             f"no results directory at {results_dir}; run asv first or pass --results DIR"
         )
-    old = _read_cache(cache_dir)
+    old = read_cache(cache_dir)
     combos, versions = _Codes(old.combos), _Codes(old.versions)
     known = {tuple(f[:3]): k for k, f in enumerate(old.files)}
     kept = np.zeros(len(old.files), bool)
@@ -94,28 +74,27 @@ def load_table(results_dir: Path, cache_dir: Path | None, progress=None) -> Tabl
             new_parts.append(parsed[1])
     # Cached files keep their rows (and order); new ones are appended after them.
     starts = [f[7] for f in old.files] + [old.rows["value"].size]
-    runs = np.split(np.flatnonzero(kept), np.flatnonzero(np.diff(np.flatnonzero(kept)) != 1) + 1)
-    parts = [_old_rows(old, starts[r[0]], starts[r[-1] + 1]) for r in runs if r.size] + new_parts
     files = [f[:7] for f, keep in zip(old.files, kept) if keep] + new_files
-    rows = _concatenate(parts)
     first = np.r_[0, np.cumsum([starts[k + 1] - starts[k] for k in np.flatnonzero(kept)]
                                + [p["value"].size for p in new_parts])]
-    table = Table([[*f, int(at)] for f, at in zip(files, first)], combos.items, versions.items,
-                  rows, warnings)
+    files = [[*f, int(at)] for f, at in zip(files, first)]
+    if cache_dir is not None and new_parts and kept.all() and old.files:
+        # Only new files: append their rows to the cache and map it again (no copy of the rest).
+        appended = append_cache(Path(cache_dir), old, new_parts, files, combos.items, versions.items)
+        if appended is not None:
+            return dataclasses.replace(appended, warnings=warnings)
+    runs = np.split(np.flatnonzero(kept), np.flatnonzero(np.diff(np.flatnonzero(kept)) != 1) + 1)
+    parts = [_old_rows(old, starts[r[0]], starts[r[-1] + 1]) for r in runs if r.size] + new_parts
+    table = Table(files, combos.items, versions.items, concatenate(parts), warnings)
     if cache_dir is not None and (new_parts or not kept.all()):
-        _write_cache(table, Path(cache_dir), new_parts if kept.all() and old.files else None)
+        write_cache(table, Path(cache_dir))
     return table
 
 
 def _parse(path, folder, benchmarks, combos, versions, warnings, machine_names):
     """(file header, row arrays) of one result file; None when it is skipped (with a warning)."""
     try:
-        try:
-            data = orjson.loads(path.read_bytes())
-            if not isinstance(data, dict) or data.get("version") != loader.Results.api_version:
-                raise ValueError("not asv's format: asv's reader says why")
-        except (OSError, ValueError):
-            data = loader._read_json(path, loader.Results.api_version)
+        data = loader._read_json(path, loader.RESULTS_FORMAT)
         validation.check_file(data)
         if folder not in machine_names:
             machine_names[folder] = loader._machine_name(folder, warnings)
@@ -130,7 +109,7 @@ def _parse(path, folder, benchmarks, combos, versions, warnings, machine_names):
     except validation.InvalidFile as exc:
         warnings.append(f"skipped {path}: {exc}")
         return None
-    return header, _arrays(out)
+    return header, arrays(out)
 
 
 def _date_ms(value) -> int:
@@ -216,7 +195,7 @@ def _checked_rows(data, machine, benchmarks, combos, versions) -> dict:
     rows.add(data, machine)
     columns = rows.columns
     ok = [status == "ok" for status in columns["status"]]
-    return _arrays({
+    return arrays({
         "combo": [combos.code((name, key, repr(params))) for name, key, params in
                   zip(columns["benchmark"], columns["param_key"], columns["params"])],
         "version": [versions.code(v) for v in columns["version"]],
@@ -227,12 +206,6 @@ def _checked_rows(data, machine, benchmarks, combos, versions) -> dict:
     })
 
 
-def _arrays(out) -> dict:
-    arrays = {name: np.array(out[name], dtype=float) for name in ("value", "ci_low", "ci_high", "samples")}
-    arrays.update({name: np.array(out[name], dtype=np.int32) for name in ("combo", "version", "n_samples")})
-    return arrays
-
-
 def _old_rows(old: Table, start: int, stop: int) -> dict:
     """Rows ``start:stop`` of the cached table (views, no copy)."""
     part = {name: old.rows[name][start:stop] for name in ROW_ARRAYS}
@@ -241,56 +214,3 @@ def _old_rows(old: Table, start: int, stop: int) -> dict:
     last = int(old.rows["sample_start"][stop]) if stop < old.rows["value"].size else total
     part["samples"] = old.rows["samples"][first:last]
     return part
-
-
-def _concatenate(parts) -> dict:
-    if not parts:
-        empty = _arrays({name: [] for name in (*ROW_ARRAYS, "samples")})
-        return {**empty, "sample_start": np.zeros(0, np.int64)}
-    if len(parts) == 1:
-        rows = dict(parts[0])
-    else:
-        rows = {name: np.concatenate([p[name] for p in parts]) for name in (*ROW_ARRAYS, "samples")}
-    rows["sample_start"] = np.r_[0, np.cumsum(rows["n_samples"])[:-1]].astype(np.int64)
-    return rows
-
-
-def _read_cache(cache_dir) -> Table:
-    """The cached table, or an empty one when there is none or it does not add up."""
-    empty = Table([], [], [], _concatenate([]), [])
-    folder = None if cache_dir is None else Path(cache_dir) / CACHE_FOLDER
-    try:
-        meta = orjson.loads((folder / "meta.json").read_bytes())
-        if meta.get("format") != CACHE_FORMAT:
-            return empty
-        rows = {name: np.fromfile(folder / f"{name}.bin", dtype=DTYPES[name])
-                for name in (*ROW_ARRAYS, "samples")}
-    except (TypeError, OSError, ValueError, orjson.JSONDecodeError):
-        return empty
-    if any(rows[name].size != meta["rows"] for name in ROW_ARRAYS) or \
-            rows["samples"].size != meta["samples"]:
-        return empty  # an interrupted write: start again
-    rows["sample_start"] = np.r_[0, np.cumsum(rows["n_samples"])[:-1]].astype(np.int64)
-    return Table(meta["files"], [tuple(c) for c in meta["combos"]], meta["versions"], rows, [])
-
-
-def _write_cache(table: Table, cache_dir: Path, appended: list | None) -> None:
-    """Write the table; with ``appended`` (the new files' rows), only append those."""
-    folder = cache_dir / CACHE_FOLDER
-    meta = orjson.dumps({"format": CACHE_FORMAT, "rows": int(table.rows["value"].size),
-                         "samples": int(table.rows["samples"].size), "files": table.files,
-                         "combos": table.combos, "versions": table.versions})
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in (*ROW_ARRAYS, "samples"):
-            if appended is not None:
-                with open(folder / f"{name}.bin", "ab") as out:
-                    for part in appended:
-                        out.write(part[name].astype(DTYPES[name]).tobytes())
-            else:
-                write_atomic(folder / f"{name}.bin", table.rows[name].astype(DTYPES[name]).tobytes())
-        write_atomic(folder / "meta.json", meta)
-    except OSError as exc:
-        table.warnings.append(f"cache {cache_dir} not written ({exc.strerror or exc}); "
-                              "pass --cache DIR to a writable folder")
-
