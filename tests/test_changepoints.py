@@ -160,6 +160,26 @@ def test_the_rank_test_is_scipys_asymptotic_mann_whitney():
         assert mann_whitney_p(x, y) == pytest.approx(expected, rel=1e-9)
 
 
+def test_a_regression_fixed_twelve_commits_later_is_found_with_its_fix():
+    from ttsbench.track.history import fixed_by_index
+
+    # The scan's 30-commit before-window never sees a 12-commit level end; looking back from
+    # the regression does (before, 12 of these 20 were linked).
+    linked = 0
+    for seed in range(20):
+        changes = detect(ci_runner(seed, 142, [(100, 1.10), (112, 1 / 1.10)]))
+        regressions = [k for k, c in enumerate(changes) if abs(c.index - 100) <= 3 and c.ratio > 1]
+        linked += any(abs((fixed_by_index(changes, k) or -99) - 112) <= 3 for k in regressions)
+    assert linked >= 18
+
+
+def test_a_level_shorter_than_the_after_window_is_not_split_off_after_a_step():
+    values = noisy(200, sigma=0.02, seed=5)
+    values[100:] *= 1.10
+    values[140:145] *= 1.08  # five commits: not a level of its own
+    assert [c.index for c in detect_changes(values, min_change=0.03)] == [100]
+
+
 def test_many_series_scanned_together_give_what_each_gives_alone(monkeypatch):
     """The batched scan (one pass over many series, split into passes of at most MAX_SPLITS
     windows) finds exactly the changes of one detect_changes call per series."""
