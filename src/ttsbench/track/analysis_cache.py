@@ -24,13 +24,9 @@ REANALYSE = 2 * CONTEXT
 BATCH = 100  # series per detector call
 
 
-def detect(series, config: TrackerConfig, start: int = 0) -> list[Change]:
-    """The detector on ``series`` from commit ``start`` on, as ``ttsbench history`` runs it."""
-    return detect_many([(series, start)], config)[0]
-
-
 def detect_many(items: list[tuple], config: TrackerConfig) -> list[list[Change]]:
-    """:func:`detect` of each (series, start), scanned together."""
+    """The detector on each (series, start): from commit ``start`` on, as ``ttsbench history``
+    runs it, the series scanned together."""
     found = detect_changes_many(
         [Measured(s.values[start:], None if s.samples is None else s.samples[start:],
                   s.ci_low[start:], s.ci_high[start:]) for s, start in items],

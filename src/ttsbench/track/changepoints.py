@@ -32,7 +32,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ttsbench.track.levels import level_se, noise_scale, window_levels
+from ttsbench.track.levels import level_se, noise_scale
 from ttsbench.track.locate import best_split, bonferroni_z
 from ttsbench.track.rank_tests import hodges_lehmann_interval, mann_whitney_p
 from ttsbench.track.scan import MIN_SIZE, WINDOW_AFTER, WINDOW_BEFORE, Noise, scan, z_scores

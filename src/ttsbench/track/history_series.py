@@ -51,9 +51,12 @@ class RaggedSamples:
 
     def gathered(self, end: int | None = None) -> np.ndarray:
         """The samples of the first ``end`` commits, concatenated."""
-        starts, counts = self.starts[:end], self.counts[:end]
-        offsets = np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts)
-        return self.flat[offsets + np.arange(offsets.size)]
+        return self.flat[ragged_positions(self.starts[:end], self.counts[:end])]
+
+
+def ragged_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``starts[i], ..., starts[i] + counts[i] - 1`` for each ``i``, concatenated."""
+    return np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(int(counts.sum()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,13 +142,13 @@ def series_from_table(table, results_dir: Path, *, repo=None, machine=None, env=
     by_order = np.argsort(file_order, kind="stable")
     lengths = np.diff(starts)[by_order]
     file_of = np.repeat(by_order, lengths)
-    at = np.repeat(starts[by_order] - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(file_of.size)
+    at = ragged_positions(starts[by_order], lengths)
     combo_names = [c[0] for c in table.combos]
-    combo = rows["combo"][at]
+    combo, version = rows["combo"][at], rows["version"][at]
     ok = ~np.isnan(rows["value"][at]) & keep_file[file_of]
     if bench is not None:
         ok &= np.array([bool(bench.search(n)) for n in combo_names], bool)[combo]
-    ok &= rows["version"][at] == _latest_versions(table.versions, combo_names, combo, rows["version"][at], ok)
+    ok &= version == _latest_versions(table.versions, combo_names, combo, version, ok)
     at, file_of, combo = at[ok], file_of[ok], combo[ok]
     # A series is a (machine, env) pair of its file and a combo: number them densely, in key order.
     pair_codes: dict = {}
@@ -155,15 +158,14 @@ def series_from_table(table, results_dir: Path, *, repo=None, machine=None, env=
     present = np.flatnonzero(np.bincount(dense, minlength=len(pair_codes) * width))
     pair_names = list(pair_codes)
     keys = [(*pair_names[p // width], *table.combos[p % width][:2]) for p in present.tolist()]
-    rank = np.empty(len(keys), np.int64)
-    rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    in_key_order = sorted(range(len(keys)), key=keys.__getitem__)
     number = np.zeros(len(pair_codes) * width, np.int64)
-    number[present] = rank
+    number[present[in_key_order]] = np.arange(len(keys))
+    keys = [keys[k] for k in in_key_order]
     series_of = number[dense].astype(np.int16 if len(keys) < 2**15 else np.int64)
     grouped = np.argsort(series_of, kind="stable")
     at, file_of = at[grouped], file_of[grouped]
     bounds = np.r_[0, np.cumsum(np.bincount(series_of, minlength=len(keys)))]
-    keys = sorted(keys)
     benchmarks = loader.load_benchmarks(Path(results_dir), [])
     dates = np.array([f[6] if f[6] is not None else np.iinfo(np.int64).min for f in files],
                      dtype=np.int64).astype("datetime64[ms]").astype("datetime64[ns]")

@@ -35,11 +35,6 @@ class Table:
     rows: dict  # ROW_ARRAYS -> arrays, plus "samples" (flat)
     warnings: list
 
-    def file_rows(self) -> np.ndarray:
-        """The index of each row's file."""
-        starts = np.array([f[7] for f in self.files] + [self.rows["value"].size])
-        return np.repeat(np.arange(len(self.files)), np.diff(starts))
-
 
 def arrays(out) -> dict:
     arrays = {name: np.array(out[name], dtype=float) for name in ("value", "ci_low", "ci_high", "samples")}
