@@ -136,3 +136,36 @@ def test_an_append_cut_short_still_gives_every_row_and_the_next_run_rebuilds(pla
     again, table = series_via_table(planted, cache)
     assert_same_series(loader_series(planted), again)
     assert table.rows["value"].flags.writeable  # the columns did not add up: rebuilt
+
+
+ODD_ROWS = {  # what is written into one file's row of SLOW -> what the loader makes of it
+    "negative time": lambda row, columns: row[columns.index("result")].__setitem__(0, -0.5),
+    "string value": lambda row, columns: row[columns.index("result")].__setitem__(1, "0.5"),
+    "bool value": lambda row, columns: row[columns.index("result")].__setitem__(0, True),
+    "null value": lambda row, columns: row[columns.index("result")].__setitem__(0, None),
+    "negative sample": lambda row, columns: row[columns.index("samples")][1].__setitem__(0, -1.0),
+    "string sample": lambda row, columns: row[columns.index("samples")][0].__setitem__(0, "x"),
+    "short stats": lambda row, columns: row[columns.index("stats_ci_99_a")].pop(),
+    "string stat": lambda row, columns: row[columns.index("stats_q_75")].__setitem__(1, "0.5"),
+    "number for samples": lambda row, columns: row[columns.index("samples")].__setitem__(0, 5),
+    "huge stat": lambda row, columns: row[columns.index("stats_q_25")].__setitem__(0, 1e300),
+    "short samples": lambda row, columns: row[columns.index("samples")].pop(),
+    "number param": lambda row, columns: row[columns.index("params")][0].__setitem__(0, 10),
+    "short values": lambda row, columns: row[columns.index("result")].pop(),
+    "numeric version": lambda row, columns: row.__setitem__(columns.index("version"), 3),
+}
+
+
+@pytest.mark.parametrize("oddity", sorted(ODD_ROWS))
+def test_an_odd_row_gets_the_loaders_verdict(planted, tmp_path, oddity):
+    """The table's fast path checks a file's numbers in bulk; a row it must not take as plain
+    gives exactly the loader's series (the row dropped, or the file read row by row)."""
+    path = next(planted.results.glob(f"*/{planted.commits[-1][:8]}-*.json"))
+    data = json.loads(path.read_text())
+    ODD_ROWS[oddity](data["results"][SLOW], data["result_columns"])
+    path.write_text(json.dumps(data))
+    expected = loader_series(planted)
+    found, _ = series_via_table(planted, tmp_path / "cache")
+    assert_same_series(expected, found)
+    slow = [s for s in found if s.benchmark == SLOW]
+    assert sum(planted.commits[-1] in s.commits for s in slow) < 2, "the odd row was taken as it stands"

@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from ttsbench.errors import TtsbenchError
 from ttsbench.track import loader, validation
@@ -29,7 +30,8 @@ from ttsbench.track.rows import FileRows
 
 NUMBERS = {float, int}
 PLAIN_DATES_BEFORE = 4_102_444_800_000  # 2100-01-01 in ms
-OPTIONAL = {float, int, type(None)}
+SAMPLE_TYPES = {list, type(None)}
+STAT_COLUMNS = tuple(f"stats_{key}" for key in validation.STAT_KEYS)
 
 
 class _Codes:
@@ -58,6 +60,7 @@ def load_table(results_dir: Path, cache_dir: Path | None, progress=None) -> Tabl
     warnings: list[str] = []
     benchmarks = loader.load_benchmarks(results_dir, warnings)
     machine_names: dict = {}
+    grids: dict = {}  # (benchmark, params as JSON) -> _plain_grid's verdict
     new_files, new_parts = [], []
     listing = [(folder, path) for folder, paths in loader._result_files(results_dir, None, warnings)
                for path in paths]
@@ -68,7 +71,7 @@ def load_table(results_dir: Path, cache_dir: Path | None, progress=None) -> Tabl
         if k is not None:
             kept[k] = True
             continue
-        parsed = _parse(path, folder, benchmarks, combos, versions, warnings, machine_names)
+        parsed = _parse(path, folder, benchmarks, combos, versions, warnings, machine_names, grids)
         if parsed is not None:
             new_files.append([*key, *parsed[0]])
             new_parts.append(parsed[1])
@@ -91,7 +94,7 @@ def load_table(results_dir: Path, cache_dir: Path | None, progress=None) -> Tabl
     return table
 
 
-def _parse(path, folder, benchmarks, combos, versions, warnings, machine_names):
+def _parse(path, folder, benchmarks, combos, versions, warnings, machine_names, grids):
     """(file header, row arrays) of one result file; None when it is skipped (with a warning)."""
     try:
         data = loader._read_json(path, loader.RESULTS_FORMAT)
@@ -102,10 +105,12 @@ def _parse(path, folder, benchmarks, combos, versions, warnings, machine_names):
         header = [stored if isinstance(stored, str) and stored else machine_names[folder],
                   data["env_name"], data["commit_hash"], _date_ms(data.get("date"))]
         out = {name: [] for name in (*ROW_ARRAYS, "samples", "finite", "positive")}
-        plain = all(_append_plain(out, data, name, row, benchmarks, combos, versions)
+        columns = data["result_columns"]
+        plain = all(_append_plain(out, columns, name, row, benchmarks, combos, grids)
                     for name, row in data["results"].items())
-        if not (plain and _plain_sizes(out)):
+        if not (plain and _plain_numbers(out)):
             return header, _checked_rows(data, header[0], benchmarks, combos, versions)
+        out["version"] = [versions.code(v) for v in out["version"]]
     except validation.InvalidFile as exc:
         warnings.append(f"skipped {path}: {exc}")
         return None
@@ -119,74 +124,78 @@ def _date_ms(value) -> int:
     return validation.timestamp(value).value // 10**6
 
 
-def _append_plain(out, data, name, row, benchmarks, combos, versions) -> bool:
-    """Append one benchmark's rows when every value is a plain finite number (the usual case);
-    False, appending nothing, when anything needs the loader's row-by-row checks."""
-    description = benchmarks.get(name)
-    if not isinstance(row, list) or len(row) > len(data["result_columns"]):
+def _append_plain(out, columns, name, row, benchmarks, combos, grids) -> bool:
+    """Append one benchmark's rows when its structure is plainly valid (the usual case); False
+    when anything needs the loader's row-by-row checks. The numbers' types and sizes are checked
+    once per file (:func:`_plain_numbers`)."""
+    if type(row) is not list or len(row) > len(columns):
         return False
-    fields = dict(zip(data["result_columns"], row))
-    grid = _plain_grid(name, fields, description, out["finite"])
+    fields = dict(zip(columns, row))
+    try:  # the grid's verdict and combination codes, worked out once per distinct grid
+        key = (name, orjson.dumps(fields.get("params")))
+    except TypeError:
+        return False
+    grid = grids.get(key)
     if grid is None:
+        grid = grids[key] = _plain_grid(name, fields.get("params"), benchmarks.get(name), combos)
+    values, samples, version = fields.get("result"), fields.get("samples"), fields.get("version")
+    if not grid or type(values) is not list or len(values) != grid[0] \
+            or not (version is None or type(version) is str):
         return False
-    names, grid = grid
-    values = fields["result"]
-    samples = fields.get("samples") or [None] * len(grid)
+    n, codes, positive = grid
+    for stat in STAT_COLUMNS:
+        stats = fields.get(stat)
+        if stats is None:
+            continue
+        if type(stats) is not list or len(stats) != n:
+            return False
+        out["finite"].extend(stats if None not in stats else [x for x in stats if x is not None])
+    if samples is None:
+        samples = [None] * n
+    elif type(samples) is not list or len(samples) != n or not set(map(type, samples)) <= SAMPLE_TYPES:
+        return False
     flat = [x for s in samples if s for x in s]
-    if not set(map(type, flat)) <= NUMBERS:
-        return False
-    # Sizes are checked once per file (_plain_sizes): NaN (skipped), huge or non-positive values.
-    out["positive" if validation.must_be_positive(name, description) else "finite"].extend(values + flat)
-    version = fields.get("version") if isinstance(fields.get("version"), str) else None
-    out["combo"].extend(combos.code((name, key, repr(dict(zip(names, combo))))) for combo, key in grid)
-    out["version"].extend([versions.code(version)] * len(grid))
-    out["value"].extend(values)
-    for key, target in (("stats_ci_99_a", "ci_low"), ("stats_ci_99_b", "ci_high")):
-        out[target].extend(fields.get(key) or [None] * len(grid))
-    out["n_samples"].extend(len(s) if s else 0 for s in samples)
-    out["samples"].extend(flat)
+    sized = out["positive" if positive else "finite"]
+    sized += values
+    sized += flat
+    out["combo"] += codes
+    out["version"] += [version] * n
+    out["value"] += values
+    out["ci_low"] += fields.get("stats_ci_99_a") or [None] * n
+    out["ci_high"] += fields.get("stats_ci_99_b") or [None] * n
+    out["n_samples"] += [len(s) if s else 0 for s in samples]
+    out["samples"] += flat
     return True
 
 
-def _plain_sizes(out) -> bool:
-    """Whether every number gathered from a file's plain rows is finite, of a plausible size and,
-    for times and sizes, positive."""
-    finite = np.abs(np.array(out.pop("finite"), dtype=float)) <= validation.MAX_MAGNITUDE
-    positive = np.array(out.pop("positive"), dtype=float)
-    return bool(finite.all() and (positive <= validation.MAX_MAGNITUDE).all() and (positive > 0).all())
+def _plain_numbers(out) -> bool:
+    """Whether every number gathered from a file's plain rows is an int or float, finite, of a
+    plausible size and, for times and sizes, positive."""
+    finite, positive = out.pop("finite"), out.pop("positive")
+    if not (set(map(type, finite)) <= NUMBERS and set(map(type, positive)) <= NUMBERS):
+        return False
+    finite, positive = np.array(finite, dtype=float), np.array(positive, dtype=float)
+    return bool((np.abs(finite) <= validation.MAX_MAGNITUDE).all()
+                and (positive <= validation.MAX_MAGNITUDE).all() and (positive > 0).all())
 
 
-def _plain_grid(name, fields, description, checks):
-    """(param names, combinations) of a row that is plainly valid, else None.
+def _plain_grid(name, params, description, combos):
+    """(number of combinations, their codes, whether values must be positive) of a benchmark's
+    plainly valid parameter grid, else False.
 
     Stricter than the loader's :func:`ttsbench.track.rows._grid` checks, never looser: a row
     refused here is read by the loader's code, so odd rows get the loader's verdict.
     """
-    grid = validation.param_lists(fields)
+    grid = validation.param_lists({"params": params})
     stored = (description or {}).get("param_names")
-    values = fields.get("result")
-    if grid is None or (stored is not None and len(stored) != len(grid)) or values is None:
-        return None
+    if grid is None or (stored is not None and len(stored) != len(grid)):
+        return False
     names = tuple(stored) if stored is not None else tuple(f"param{i + 1}" for i in range(len(grid)))
-    n = math.prod(len(v) for v in grid)
-    if n > rows_module.MAX_COMBINATIONS or not isinstance(values, list) or len(values) != n \
-            or not set(map(type, values)) <= NUMBERS:
-        return None
-    for key in validation.STAT_KEYS:
-        stats = fields.get(f"stats_{key}")
-        if stats is None:
-            continue
-        if not isinstance(stats, list) or len(stats) != n or not set(map(type, stats)) <= OPTIONAL:
-            return None
-        checks.extend(stats if None not in stats else [x for x in stats if x is not None])
-    samples = fields.get("samples")
-    if samples is not None and (not isinstance(samples, list) or len(samples) != n
-                                or not set(map(type, samples)) <= {list, type(None)}):
-        return None
-    version = fields.get("version")
-    if version is not None and not isinstance(version, str):
-        return None
-    return names, rows_module._combinations(names, tuple(tuple(v) for v in grid))
+    if math.prod(len(v) for v in grid) > rows_module.MAX_COMBINATIONS:
+        return False
+    pairs = rows_module._combinations(names, tuple(tuple(v) for v in grid))
+    codes = [combos.code((name, key, repr(dict(zip(names, combo))))) for combo, key in pairs]
+    return len(pairs), codes, validation.must_be_positive(name, description)
 
 
 def _checked_rows(data, machine, benchmarks, combos, versions) -> dict:
