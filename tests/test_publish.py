@@ -270,3 +270,19 @@ def test_the_cli_starts_without_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_publish_no_asv_imports_neither_asv_nor_tqdm_off_a_terminal(planted):
+    """The one-new-commit target (docs/site.md): asv.conf.json's three paths are read without
+    asv's Config, and no progress bar is set up where none can show."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from ttsbench.cli import main; "
+            f"code = main(['publish', '--no-asv', '--repo', {str(planted.repo)!r}]); "
+            "print(code, 'asv' in sys.modules, 'tqdm' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=planted.config.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 False False"
+    assert "planted" in (planted.html / "ttsbench" / "index.html").read_text()  # the project's name

@@ -116,19 +116,19 @@ def results_dir(args: argparse.Namespace) -> Path:
     """``--results``, else asv.conf.json's ``results_dir`` (relative to its folder), else the default."""
     if args.results is not None:
         return Path(args.results)
-    stored = _stored_results_dir(Path(args.config))
+    stored = stored_paths(Path(args.config), "results_dir")
     if stored is not None:
-        return Path(args.config).parent / stored
+        return Path(args.config).parent / stored[0]
     conf = asv_conf(args)
     if conf is None:
         return DEFAULT_RESULTS
     return Path(args.config).parent / conf.results_dir
 
 
-def _stored_results_dir(path: Path) -> str | None:
-    """``results_dir`` as written in asv.conf.json, read with asv's parser for that file (json5)
-    without importing asv (a tenth of a second); None when absent or unreadable, where asv's
-    ``Config`` decides (its default, or its error)."""
+def stored_paths(path: Path, *keys: str) -> tuple[str, ...] | None:
+    """The values of ``keys`` as written in asv.conf.json, read with asv's parser for that file
+    (json5) without importing asv (a tenth of a second); None unless each is a non-empty string,
+    where asv's ``Config`` decides (its default, or its error)."""
     if not path.is_file() or path.suffix == ".toml":
         return None
     import json5
@@ -137,8 +137,8 @@ def _stored_results_dir(path: Path) -> str | None:
         data = json5.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    stored = data.get("results_dir") if isinstance(data, dict) else None
-    return stored if isinstance(stored, str) and stored else None
+    found = tuple(data.get(key) for key in keys) if isinstance(data, dict) else ()
+    return found if found and all(isinstance(v, str) and v for v in found) else None
 
 
 def tracker_config(args: argparse.Namespace, command: str):

@@ -39,18 +39,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _asv_settings(args) -> tuple[str, Path, Path]:
     """Project name, results dir and html dir from asv.conf.json and the options."""
-    from ttsbench.cli._options import asv_conf
+    from ttsbench.cli._options import asv_conf, stored_paths
 
+    results, folder = args.results, Path(args.config).parent  # asv reads paths relative to it
+    # Without asv publish to run, asv's Config (and its import) is needed only when the file
+    # does not name all three.
+    stored = stored_paths(Path(args.config), "project", "results_dir", "html_dir") if args.no_asv else None
+    if stored is not None:
+        project, stored_results, stored_html = stored
+        return project, Path(results or folder / stored_results), Path(args.html_dir or folder / stored_html)
     conf = asv_conf(args, required=not args.no_asv)
-    results = args.results
     if conf is None:
         html = args.html_dir
         if results is None or html is None:
             raise TtsbenchError(f"no asv configuration at {args.config}; pass --config, or --no-asv "
                                 "with both --results and --html-dir")
         return "benchmarks", Path(results), Path(html)
-    # asv reads its paths relative to the directory it runs in: the configuration's.
-    folder = Path(args.config).parent
     return (conf.project, Path(results or folder / conf.results_dir),
             Path(args.html_dir or folder / conf.html_dir))
 

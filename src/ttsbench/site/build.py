@@ -19,8 +19,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from tqdm import tqdm
-
+from ttsbench.progress import bar
 from ttsbench.site import pages, seriesdata
 from ttsbench.site.seriesdata import Group
 from ttsbench.site.writer import BuildStats, Writer, digest
@@ -66,7 +65,7 @@ def build_tracker_pages(site: SiteData, out: Path, previous: Path) -> BuildStats
     }
     groups = _groups(site.history)
     manifest = {"remote": site.remote, "chunk": seriesdata.CHUNK, "groups": [], "changes": []}
-    for benchmark in tqdm(sorted(groups), desc="site", unit="benchmark", disable=None, leave=False):
+    for benchmark in bar(sorted(groups), "site", "benchmark"):
         manifest["groups"] += _benchmark_files(writer, env, common, site, groups[benchmark],
                                                positions, static["plotly"], commit_scripts)
     manifest["changes"] = [[r["benchmark"], _ident(r), r["param_key"], r["commit"], r["kind"],

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import partial
 from pathlib import Path
 
 from ttsbench.errors import TtsbenchError
+from ttsbench.progress import bar
 from ttsbench.track import confirmations, gitrepo, history
 from ttsbench.track.config import TrackerConfig
 from ttsbench.track.loader import resolve_commit
@@ -53,14 +55,14 @@ def load_history(results_dir: Path | str, *, config: TrackerConfig, repo=None,
     results_dir = Path(results_dir)
     repo = gitrepo.as_repo(repo)
     table = load_table(results_dir, None if cache_dir is None else Path(cache_dir),
-                       progress=_bar("reading results", "file") if progress else None)
+                       progress=partial(bar, description="reading results", unit="file") if progress else None)
     series, order = series_from_table(table, results_dir, repo=repo, machine=machine, env=env,
                                       bench=bench, higher_is_better=config.higher_is_better)
     if not series:
         raise TtsbenchError(_nothing_found(results_dir, machine, env, bench, table.warnings))
     found = history.analyse(series, config, cache_dir,
                             confirmations.read(results_dir if verdicts_of is None else verdicts_of),
-                            progress=_bar("analysing series", "series") if progress else None)
+                            progress=partial(bar, description="analysing series", unit="series") if progress else None)
     changes = found.changes
     if since:
         first = order[resolve_commit(since, list(order), repo=repo)]
@@ -78,14 +80,6 @@ def _nothing_found(results_dir, machine, env, bench, warnings) -> str:
     hint = "; ".join(warnings[:3])
     return (f"no readable results in {results_dir}{' for ' + what if what else ''}"
             f"{' (' + hint + ')' if hint else ''}; run asv or check --machine/--env")
-
-
-def _bar(description: str, unit: str):
-    """A tqdm wrapper shown only on a terminal and only once the work takes over 2 s."""
-    from tqdm import tqdm
-
-    return lambda items: tqdm(items, desc=description, unit=unit, delay=2, leave=False,
-                              disable=None)
 
 
 __all__ = ["LoadedHistory", "load_history"]

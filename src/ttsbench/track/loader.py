@@ -27,6 +27,7 @@ from pathlib import Path
 import orjson
 
 from ttsbench.errors import TrackerWarning, TtsbenchError
+from ttsbench.progress import bar
 from ttsbench.track import gitrepo, validation
 from ttsbench.track.config import load_config
 from ttsbench.track.rows import COLUMNS, FileRows, decode_param
@@ -131,14 +132,6 @@ def _add_order(frame: pd.DataFrame, repo) -> pd.DataFrame:
     return frame
 
 
-def _progress(items, total: int):
-    """``items`` with a progress bar on a terminal, shown only once reading takes over 2 s."""
-    from tqdm import tqdm
-
-    return tqdm(items, total=total, unit="file", desc="reading results", delay=2, leave=False,
-                disable=None)
-
-
 def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_better=None) -> pd.DataFrame:
     """All results under ``results_dir`` (optionally one machine / env) as a tidy DataFrame.
 
@@ -158,7 +151,7 @@ def load_results(results_dir, *, machine=None, env=None, repo=None, higher_is_be
     folders = list(_result_files(results_dir, machine, warnings))
     files = [(folder, path) for folder, paths in folders for path in paths]
     names = {folder: _machine_name(folder, warnings) for folder, _ in folders}
-    for folder, path in _progress(files, len(files)):
+    for folder, path in bar(files, "reading results", "file"):
         try:
             data = _read_json(path, RESULTS_FORMAT)
             if env is not None and isinstance(data, dict) and data.get("env_name") != env:
