@@ -14,11 +14,13 @@ import dataclasses
 import datetime
 import functools
 import hashlib
+import importlib.util
 import io
 import json
 from importlib import resources
 from pathlib import Path
 
+from ttsbench.errors import TtsbenchError
 from ttsbench.progress import bar
 from ttsbench.site import pages, seriesdata
 from ttsbench.site.seriesdata import Group
@@ -184,5 +186,11 @@ def _plotly(writer: Writer) -> str:
 
 @functools.cache
 def _plotly_source():
-    source = resources.files("plotly").joinpath("package_data/plotly.min.js")
+    """The installed plotly package's plotly.min.js, found without importing plotly (its
+    ``__init__`` costs a fiftieth of a second), and its digest."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        raise TtsbenchError("the plotly package is not installed; `pip install plotly` (the site's "
+                            "graphs use its plotly.min.js)")
+    source = Path(spec.origin).parent / "package_data" / "plotly.min.js"
     return source, hashlib.sha1(source.read_bytes()).hexdigest()

@@ -15,6 +15,7 @@ import numpy as np
 NOISE_FLOOR = 0.002
 BIWEIGHT_C = 4.685  # Tukey's biweight: 95 % efficient on Gaussian noise
 LEVEL_STEPS = 5
+OUTSIDE = 1e100  # stands for a commit outside a window
 Z99 = NormalDist().inv_cdf(0.995)
 
 
@@ -68,15 +69,21 @@ def window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma) -
     low = np.clip((lengths - 1) // 2, 0, width - 1)
     high = np.clip(lengths // 2, 0, width - 1)
     level = (windows[rows, low] + windows[rows, high]) / 2
-    inside = np.isfinite(windows)
-    windows = np.where(inside, windows, 0.0)
+    # In units of the biweight's scale; commits outside a window sit far enough away that their
+    # weight is 0 (and finite, so 0 * value stays 0).
     scale = BIWEIGHT_C * (np.asarray(sigma)[:, None] if np.ndim(sigma) else sigma)
+    scaled = np.where(np.isfinite(windows), windows, OUTSIDE) / scale
+    level = level / np.ravel(scale) if np.ndim(sigma) else level / scale
     for _ in range(LEVEL_STEPS):
-        u = (windows - level[:, None]) / scale
-        weight = np.where(inside & (np.abs(u) < 1), (1 - u * u) ** 2, 0.0)
+        weight = scaled - level[:, None]  # then (1 - min(u², 1))²: 0 from |u| = 1 on
+        weight *= weight
+        np.minimum(weight, 1, out=weight)
+        np.subtract(1, weight, out=weight)
+        weight *= weight
         total = weight.sum(axis=1)
-        level = np.where(total > 0, (weight * windows).sum(axis=1) / np.where(total > 0, total, 1),
-                         level)
+        moved = np.einsum("ij,ij->i", weight, scaled)
+        level = np.where(total > 0, moved / np.where(total > 0, total, 1), level)
+    level = level * np.ravel(scale) if np.ndim(sigma) else level * scale
     return np.where(lengths > 0, level, np.nan)
 
 
