@@ -64,7 +64,7 @@ def test_benchmark_page_carries_absolute_values_changes_and_commits(planted):
     scripts = re.findall(r'<script src="\.\./([^"]+)"', page)
     assert all((site / src).is_file() for src in scripts)
     assert any(re.fullmatch(r"static/plotly-[0-9a-f]{10}\.min\.js", src) for src in scripts)
-    data = next(site / src for src in scripts if src.startswith(f"data/{REGRESSED}/"))
+    data = next(site / src for src in scripts if src.startswith(f"data/{REGRESSED}@"))
     benchmark, ident, chunk, series = _calls(data, "points")
     assert (benchmark, ident, chunk) == (REGRESSED, group["id"], 0)
     x, values, low, high = series["size=10"]
@@ -113,8 +113,8 @@ def test_a_new_commit_rewrites_only_the_last_chunks(planted, monkeypatch, capsys
     redone = sorted(name for name in after if after[name] != before.get(name))
     data = [name for name in redone if name.startswith("data/") and name != "data/manifest.js"]
     # 40 commits in chunks of 8: commit 39 lands in chunk 4 of the commits and of each benchmark.
-    assert data == ["data/bench_planted.TimeKernel.time_kernel_0/planted-box--virtualenv-py3.11-4.js",
-                    "data/bench_planted.TimeKernel.time_kernel_1/planted-box--virtualenv-py3.11-4.js",
+    assert data == ["data/bench_planted.TimeKernel.time_kernel_0@planted-box--virtualenv-py3.11-4.js",
+                    "data/bench_planted.TimeKernel.time_kernel_1@planted-box--virtualenv-py3.11-4.js",
                     "data/commits-4.js"]
     # kernel_0 has no change: its page stays; kernel_1's change statistics gain a commit.
     assert [name for name in redone if name.startswith("benchmarks/")] in ([], [pages.benchmark_page(REGRESSED)])

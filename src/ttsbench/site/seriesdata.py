@@ -2,7 +2,7 @@
 
 Commits are numbered by their place in history (0 = oldest). Chunk ``k`` holds positions
 ``[k * CHUNK, (k + 1) * CHUNK)``: ``data/commits-<k>.js`` gives their hash, date, author and
-subject; ``data/<benchmark>/<machine>--<env>-<k>.js`` gives, for each parameter combination of
+subject; ``data/<benchmark>@<machine>--<env>-<k>.js`` gives, for each parameter combination of
 that benchmark on that machine/env, the positions, values and CI bounds that fall in chunk ``k``.
 A new commit changes only the last chunk of the series that have a result for it: older chunks
 keep their digest and the build reuses them. The files are scripts that call ``ttsbench.commits``
@@ -50,8 +50,11 @@ class Group:
         return f"{slug(self.machine)}--{slug(self.env)}"
 
     @property
-    def folder(self) -> str:
-        return f"data/{slug(self.benchmark)}"
+    def prefix(self) -> str:
+        """What the group's file names start with: one flat folder (a new folder costs as much as
+        a new file, and a fresh build would make one per benchmark), ``@`` after the benchmark's
+        slug (never in one)."""
+        return f"data/{slug(self.benchmark)}@"
 
 
 def commit_positions(order: dict[str, int]) -> dict[str, int]:
@@ -99,7 +102,7 @@ def group_files(group: Group, positions: dict[str, int]) -> list[DataFile]:
             digest.update(key.encode() + b"\0")
             for array in arrays:
                 digest.update(np.ascontiguousarray(array, dtype=float).tobytes())
-        files.append(DataFile(f"{group.folder}/{group.ident}-{k}.js", digest.hexdigest(),
+        files.append(DataFile(f"{group.prefix}{group.ident}-{k}.js", digest.hexdigest(),
                               lambda k=k, parts=parts: _points_script(group, k, parts)))
     return files
 
