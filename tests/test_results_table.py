@@ -1,5 +1,6 @@
 """The cached results table: the same series as the loader's frame, cold, warm and incremental."""
 
+import concurrent.futures
 import errno
 import json
 import os
@@ -169,3 +170,39 @@ def test_an_odd_row_gets_the_loaders_verdict(planted, tmp_path, oddity):
     assert_same_series(expected, found)
     slow = [s for s in found if s.benchmark == SLOW]
     assert sum(planted.commits[-1] in s.commits for s in slow) < 2, "the odd row was taken as it stands"
+
+
+class CountingPool(concurrent.futures.ProcessPoolExecutor):
+    shares: list = []
+
+    def submit(self, fn, files, *args, **kwargs):
+        self.shares.append(len(files))
+        return super().submit(fn, files, *args, **kwargs)
+
+
+def test_files_parsed_by_other_processes_give_the_serial_table(tmp_path, monkeypatch):
+    """Many new files are shared out to forked processes; their string codes are mapped back,
+    so rows, codes, file order and warnings are those of one process reading them all."""
+    from ttsbench.track import results_parse
+
+    history = write_history(tmp_path, n_commits=24, samples=3, steps={(SLOW, 10): [(12, 1.3)]})
+    paths = sorted(history.results.glob("*/*-*.json"))
+    early = json.loads(paths[0].read_text())  # a benchmark only the first share has, coded first
+    early["results"] = {"bench_planted.TimeKernel.only_early": early["results"][SLOW], **early["results"]}
+    paths[0].write_text(json.dumps(early))
+    odd = json.loads(paths[12].read_text())  # read row by row, in the second share
+    odd["results"][SLOW][odd["result_columns"].index("result")][0] = None
+    paths[12].write_text(json.dumps(odd))
+    paths[20].write_text("{broken")  # skipped, with a warning, in the last share
+    serial = load_table(history.results, None)
+    monkeypatch.setattr(results_parse, "FILES_PER_PROCESS", 6)
+    monkeypatch.setattr(results_parse.os, "sched_getaffinity", lambda pid: set(range(3)))
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
+    CountingPool.shares = []
+    parallel = load_table(history.results, None)
+    assert CountingPool.shares == [8, 8]  # two other processes, a third of the files each
+    assert (parallel.files, parallel.combos, parallel.versions, parallel.warnings) == \
+        (serial.files, serial.combos, serial.versions, serial.warnings)
+    assert any("skipped" in line for line in serial.warnings)
+    for name in serial.rows:
+        assert np.array_equal(np.asarray(parallel.rows[name]), np.asarray(serial.rows[name]), equal_nan=True), name
