@@ -9,6 +9,7 @@ import pytest
 from history_fixtures import write_history
 from ttsbench.cli import main
 from ttsbench.track import analysis_cache, history as history_module
+from ttsbench.track.forked import pool as real_pool
 from ttsbench.track.config import TrackerConfig
 from ttsbench.track.history import analyse, build_series
 from ttsbench.track.loader import load_results
@@ -83,6 +84,22 @@ def test_a_new_commit_reanalyses_only_the_window_at_the_end(tmp_path, monkeypatc
     assert calls == [analysis_cache.REANALYSE + 1]
     assert grown.changes == analyse([full], TrackerConfig()).changes
     assert [c.index for c in grown.changes] == [100, 330]
+
+
+def test_series_analysed_in_other_processes_give_the_serial_changes(tmp_path, monkeypatch):
+    """With much to scan, shares of the series go to forked processes (the config's settings and
+    the samples, compacted, travel with them); the changes are those of one process."""
+    history = write_history(tmp_path, n_commits=60, samples=4,
+                            steps={(SLOW, 10): [(20, 1.25)], (OTHER, 20): [(30, 1.04)]})
+    series = build_series(load_results(history.results, repo=history.repo))
+    config = TrackerConfig(noise_floor=0.05)  # the 4 % step is below it
+    serial = analyse(series, config).changes
+    monkeypatch.setattr(analysis_cache.forked, "cores", lambda: 2)
+    monkeypatch.setattr(analysis_cache, "POINTS_PER_PROCESS", 60)
+    shared = []
+    monkeypatch.setattr(analysis_cache.forked, "pool", lambda n: shared.append(n) or real_pool(n))
+    assert analyse(series, config).changes == serial
+    assert shared == [1] and [c.commit for c in serial] == [history.commits[20]]
 
 
 def _count_detected(monkeypatch) -> list[int]:

@@ -196,7 +196,7 @@ def test_files_parsed_by_other_processes_give_the_serial_table(tmp_path, monkeyp
     paths[20].write_text("{broken")  # skipped, with a warning, in the last share
     serial = load_table(history.results, None)
     monkeypatch.setattr(results_parse, "FILES_PER_PROCESS", 6)
-    monkeypatch.setattr(results_parse.os, "sched_getaffinity", lambda pid: set(range(3)))
+    monkeypatch.setattr(results_parse.forked, "cores", lambda: 3)
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
     CountingPool.shares = []
     parallel = load_table(history.results, None)

@@ -8,12 +8,13 @@ keeping the changes found before. A cache that cannot be written is one warning.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from pathlib import Path
 
 from ttsbench.files import write_atomic
-from ttsbench.track import changepoints
+from ttsbench.track import changepoints, forked
 from ttsbench.track.changepoints import Change, Measured, detect_changes_many
 from ttsbench.track.config import TrackerConfig
 
@@ -22,18 +23,33 @@ CACHE_FORMAT = 2
 CONTEXT = changepoints.WINDOW_BEFORE + changepoints.SEGMENT
 REANALYSE = 2 * CONTEXT
 BATCH = 100  # series per detector call
+POINTS_PER_PROCESS = 20_000  # commits to scan, at least, for each extra process
 
 
-def detect_many(items: list[tuple], config: TrackerConfig) -> list[list[Change]]:
+def detect_many(items: list[tuple], config: TrackerConfig, progress=None) -> list[list[Change]]:
     """The detector on each (series, start): from commit ``start`` on, as ``ttsbench history``
-    runs it, the series scanned together."""
-    found = detect_changes_many(
-        [Measured(s.values[start:], None if s.samples is None else s.samples[start:],
-                  s.ci_low[start:], s.ci_high[start:]) for s, start in items],
-        alpha=config.alpha, min_change=config.noise_floor,
-    )
+    runs it, the series scanned together in batches; with much to scan, shares of the series
+    go to other processes (:mod:`ttsbench.track.forked`). ``progress`` wraps the batches."""
+    measured = [Measured(s.values[start:], None if s.samples is None else s.samples[start:].compact(),
+                         s.ci_low[start:], s.ci_high[start:]) for s, start in items]
+    shares = forked.shares(sum(len(m.values) for m in measured), POINTS_PER_PROCESS)
+    bounds = [len(measured) * k // shares for k in range(shares + 1)]
+    with forked.pool(shares - 1) if shares > 1 else contextlib.nullcontext() as pool:
+        settings = {"alpha": config.alpha, "min_change": config.noise_floor}
+        others = [pool.submit(_detect, measured[lo:hi], settings) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+        found = _detect(measured[:bounds[1]], settings, progress)
+        for other in others:
+            found += other.result()
     return [[dataclasses.replace(c, index=c.index + start) for c in changes]
             for (_, start), changes in zip(items, found)]
+
+
+def _detect(measured: list[Measured], settings: dict, progress=None) -> list[list[Change]]:
+    batches = [measured[k:k + BATCH] for k in range(0, len(measured), BATCH)]
+    found: list = []
+    for batch in progress(batches) if progress else batches:
+        found += detect_changes_many(batch, **settings)
+    return found
 
 
 class AnalysisCache:
@@ -57,7 +73,7 @@ class AnalysisCache:
     def changes(self, series: list, progress=None) -> list[list[Change]]:
         """The changes of each series: unchanged ones from the cache, grown ones re-analysed
         over their end, the rest in full; what needs the detector runs in batches.
-        ``progress`` wraps the iteration over the series that need it."""
+        ``progress`` wraps the batches of series that need it."""
         found: list = [None] * len(series)
         todo = []
         for i, one in enumerate(series):
@@ -72,19 +88,14 @@ class AnalysisCache:
                 todo.append((i, max(0, old_n - REANALYSE), old_n - CONTEXT, kept, full))
             else:
                 todo.append((i, 0, 0, [], full))
-        batch = []
-        for item in progress(todo) if progress else todo:
-            batch.append(item)
-            if len(batch) == BATCH or item is todo[-1]:
-                detected = detect_many([(series[i], start) for i, start, *_ in batch], self.config)
-                for (i, _, keep_below, kept, full), fresh in zip(batch, detected):
-                    found[i] = kept + [c for c in fresh if c.index >= keep_below]
-                    self.entries[series[i].ident] = {
-                        "digest": full, "length": len(series[i].commits),
-                        "changes": [dataclasses.asdict(c) for c in found[i]],
-                    }
-                self.dirty = True
-                batch = []
+        detected = detect_many([(series[i], start) for i, start, *_ in todo], self.config, progress)
+        for (i, _, keep_below, kept, full), fresh in zip(todo, detected):
+            found[i] = kept + [c for c in fresh if c.index >= keep_below]
+            self.entries[series[i].ident] = {
+                "digest": full, "length": len(series[i].commits),
+                "changes": [dataclasses.asdict(c) for c in found[i]],
+            }
+        self.dirty = self.dirty or bool(todo)
         return found
 
     def save(self) -> None:

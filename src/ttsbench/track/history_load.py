@@ -62,7 +62,7 @@ def load_history(results_dir: Path | str, *, config: TrackerConfig, repo=None,
         raise TtsbenchError(_nothing_found(results_dir, machine, env, bench, table.warnings))
     found = history.analyse(series, config, cache_dir,
                             confirmations.read(results_dir if verdicts_of is None else verdicts_of),
-                            progress=partial(bar, description="analysing series", unit="series") if progress else None)
+                            progress=partial(bar, description="analysing series", unit="batch") if progress else None)
     changes = found.changes
     if since:
         first = order[resolve_commit(since, list(order), repo=repo)]

@@ -49,6 +49,11 @@ class RaggedSamples:
         count = int(self.counts[i])
         return None if count == 0 else self.flat[self.starts[i]:self.starts[i] + count]
 
+    def compact(self) -> RaggedSamples:
+        """The same samples in a flat array of their own (to send to another process)."""
+        return RaggedSamples(self.gathered(), np.r_[0, np.cumsum(self.counts)[:-1]].astype(np.int64),
+                             self.counts)
+
     def gathered(self, end: int | None = None) -> np.ndarray:
         """The samples of the first ``end`` commits, concatenated."""
         return self.flat[ragged_positions(self.starts[:end], self.counts[:end])]

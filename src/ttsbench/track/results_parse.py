@@ -10,15 +10,12 @@ that are not ``ok`` keep NaN values.
 
 from __future__ import annotations
 
-import concurrent.futures
 import math
-import multiprocessing
-import os
 
 import numpy as np
 import orjson
 
-from ttsbench.track import loader, validation
+from ttsbench.track import forked, loader, validation
 from ttsbench.track import rows as rows_module
 from ttsbench.track.results_cache import ROW_ARRAYS, arrays
 from ttsbench.track.rows import FileRows
@@ -51,14 +48,13 @@ def parse_files(files, benchmarks, combos: Codes, versions: Codes, warnings: lis
     With many files, shares of them are parsed by forked processes while this one parses the
     first; their codes are mapped into the tables here, so the result is the serial one.
     """
-    shares = _shares(len(files))
+    shares = forked.shares(len(files), FILES_PER_PROCESS)
     if shares == 1:
         return _parse_share(files, 0, benchmarks, combos, versions, warnings, progress)
     machine_names = {folder: loader._machine_name(folder, warnings)
                      for folder in dict.fromkeys(folder for folder, _ in files)}
     bounds = np.linspace(0, len(files), shares + 1).astype(int)
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(shares - 1, mp_context=context) as pool:
+    with forked.pool(shares - 1) as pool:
         others = [pool.submit(_parse_apart, files[lo:hi], int(lo), benchmarks, machine_names)
                   for lo, hi in zip(bounds[1:-1], bounds[2:])]
         found = _parse_share(files[:bounds[1]], 0, benchmarks, combos, versions, warnings, progress,
@@ -72,16 +68,6 @@ def parse_files(files, benchmarks, combos: Codes, versions: Codes, warnings: lis
             found += parsed
             warnings += their_warnings
     return found
-
-
-def _shares(n_files: int) -> int:
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(cores, n_files // FILES_PER_PROCESS))
 
 
 def _parse_apart(files, first: int, benchmarks, machine_names):
