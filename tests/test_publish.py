@@ -286,3 +286,11 @@ def test_publish_no_asv_imports_neither_asv_nor_tqdm_off_a_terminal(planted):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "0 False False"
     assert "planted" in (planted.html / "ttsbench" / "index.html").read_text()  # the project's name
+
+
+def test_series_numbers_are_json_with_missing_bounds_as_null():
+    import numpy as np
+
+    assert seriesdata._numbers(np.array([0.010077246544851037, np.nan, 2.0])) == "[0.010077246,null,2.0]"
+    assert json.loads(seriesdata._numbers(np.array([1e39, np.nan]))) == [1e39, None]  # no float32 overflow
+    assert seriesdata._numbers(np.array([3, 40])) == "[3,40]"

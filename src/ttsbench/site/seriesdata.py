@@ -19,12 +19,13 @@ import math
 from typing import Callable
 
 import numpy as np
+import orjson
 
 from ttsbench.site.pages import slug
 from ttsbench.track.history import Series
 
 CHUNK = 128
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,7 +115,7 @@ def group_chunks(files: list[DataFile]) -> list[int]:
 
 def _points_script(group: Group, k: int, parts) -> str:
     body = ",".join(
-        f"{json.dumps(key)}:[[{','.join(map(str, x.tolist()))}],{_numbers(v)},{_numbers(lo)},{_numbers(hi)}]"
+        f"{json.dumps(key)}:[{_numbers(x)},{_numbers(v)},{_numbers(lo)},{_numbers(hi)}]"
         for key, x, v, lo, hi in parts
     )
     return (f"ttsbench.points({json.dumps(group.benchmark)},{json.dumps(group.ident)},{k},"
@@ -122,5 +123,11 @@ def _points_script(group: Group, k: int, parts) -> str:
 
 
 def _numbers(values: np.ndarray) -> str:
-    """Six significant digits; a missing bound (NaN) is null."""
-    return "[" + ",".join(f"{v:.6g}" if math.isfinite(v) else "null" for v in values.tolist()) + "]"
+    """A JSON array (orjson: a tenth of the time of formatting each number); floats as float32
+    (7 significant digits) unless that would overflow, a missing bound (NaN) as null."""
+    if values.dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            single = values.astype(np.float32)
+        if np.isinf(single).sum() == np.isinf(values).sum():
+            values = single
+    return orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY).decode()
