@@ -24,7 +24,7 @@ import orjson
 from ttsbench.site.pages import slug
 from ttsbench.track.history import Series
 
-CHUNK = 128
+CHUNK = 256
 FORMAT = 2
 
 
