@@ -99,6 +99,8 @@ def _site_data(args, project: str, results: Path, snapshot: Path):
     print_warnings("publish", [named(line) for line in loaded.warnings])
     dates: dict = {}
     for one in loaded.series:  # each commit's stored date (git's, below, where git knows it)
+        if len(dates) == len(loaded.order):
+            break  # every commit has one (most series hold every commit)
         dates.update(zip(one.commits, one.dates))
     info = {c: {"date": str(d.astype("datetime64[m]"))} for c, d in dates.items()}
     info.update(gitrepo.commit_metadata(repo, info))
