@@ -30,8 +30,9 @@ def test_planted_slowdown_fails_the_gate_and_says_so_first(capsys, monkeypatch, 
     code, out, err = gate(capsys, monkeypatch, project, "HEAD~2", "HEAD~1", "--workdir", str(tmp_path / "w"))
     assert code == 1, out + err
     # 3 rounds a side: a burst of load can leave a case inconclusive (never improved) or
-    # measure the planted x1.3 as x1.45 (seen at load 2), so the ratio is not pinned
-    assert re.match(r"FAIL: [1-4] regression\(s\) at or above medium; worst bench_work\.\S+ x1\.\d+", out)
+    # measure the planted x1.3 as x1.45 (seen at load 2), so the ratio is not pinned; the worst
+    # may be the rate, which drops (x0.77 seen), or a time, which grows
+    assert re.match(r"FAIL: [1-4] regression\(s\) at or above medium; worst bench_work\.\S+ x(1\.\d+|0\.[0-8]\d*)", out)
     assert "improvement" not in out.splitlines()[-1]
     assert "3 rounds a side" in err
     # every round in its own results dir, never in the project's results
