@@ -153,6 +153,7 @@ ODD_ROWS = {  # what is written into one file's row of SLOW -> what the loader m
     "short samples": lambda row, columns: row[columns.index("samples")].pop(),
     "number param": lambda row, columns: row[columns.index("params")][0].__setitem__(0, 10),
     "short values": lambda row, columns: row[columns.index("result")].pop(),
+    "a column too many": lambda row, columns: row.extend([None] * (len(columns) - len(row)) + [1.0]),
     "numeric version": lambda row, columns: row.__setitem__(columns.index("version"), 3),
 }
 
@@ -206,3 +207,17 @@ def test_files_parsed_by_other_processes_give_the_serial_table(tmp_path, monkeyp
     assert any("skipped" in line for line in serial.warnings)
     for name in serial.rows:
         assert np.array_equal(np.asarray(parallel.rows[name]), np.asarray(serial.rows[name]), equal_nan=True), name
+
+
+def test_a_row_shorter_than_its_neighbours_reads_as_the_loader_reads_it(planted, tmp_path):
+    """asv leaves out trailing columns it has nothing for; one row doing so (its samples here)
+    is read as without them, as the loader reads it, not refused."""
+    path = next(planted.results.glob(f"*/{planted.commits[-1][:8]}-*.json"))
+    data = json.loads(path.read_text())
+    row = data["results"][SLOW]
+    del row[data["result_columns"].index("samples"):]
+    path.write_text(json.dumps(data))
+    found, _ = series_via_table(planted, tmp_path / "cache")
+    assert_same_series(loader_series(planted), found)
+    slow = [s for s in found if s.benchmark == SLOW]
+    assert all(s.commits[-1] == planted.commits[-1] and s.samples[len(s.commits) - 1] is None for s in slow)

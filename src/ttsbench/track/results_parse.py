@@ -11,18 +11,20 @@ that are not ``ok`` keep NaN values.
 from __future__ import annotations
 
 import math
+from itertools import chain
 
 import numpy as np
 import orjson
 
 from ttsbench.track import forked, loader, validation
 from ttsbench.track import rows as rows_module
-from ttsbench.track.results_cache import ROW_ARRAYS, arrays
+from ttsbench.track.results_cache import arrays
 from ttsbench.track.rows import FileRows
 
 NUMBERS = {float, int}
 PLAIN_DATES_BEFORE = 4_102_444_800_000  # 2100-01-01 in ms
 SAMPLE_TYPES = {list, type(None)}
+VERSION_TYPES = {str, type(None)}
 STAT_COLUMNS = tuple(f"stats_{key}" for key in validation.STAT_KEYS)
 FILES_PER_PROCESS = 250  # fewer new files than this per extra process: parse them here
 
@@ -98,17 +100,16 @@ def _parse(path, folder, benchmarks, combos, versions, warnings, machine_names, 
         stored = data["params"].get("machine")
         header = [stored if isinstance(stored, str) and stored else machine_names[folder],
                   data["env_name"], data["commit_hash"], _date_ms(data.get("date"))]
-        out = {name: [] for name in (*ROW_ARRAYS, "samples", "finite", "positive")}
-        columns = data["result_columns"]
-        plain = all(_append_plain(out, columns, name, row, benchmarks, combos, grids)
-                    for name, row in data["results"].items())
-        if not (plain and _plain_numbers(out)):
+        out = _plain_rows(data, benchmarks, combos, grids)
+        if out is not None:
+            out["version"] = np.repeat([versions.code(v) for v in out.pop("row_versions")], out.pop("sizes"))
+            rows = _plain_sizes(out)
+        if out is None or rows is None:
             return header, _checked_rows(data, header[0], benchmarks, combos, versions)
-        out["version"] = [versions.code(v) for v in out["version"]]
     except validation.InvalidFile as exc:
         warnings.append(f"skipped {path}: {exc}")
         return None
-    return header, arrays(out)
+    return header, rows
 
 
 def _date_ms(value) -> int:
@@ -118,59 +119,97 @@ def _date_ms(value) -> int:
     return validation.timestamp(value).value // 10**6
 
 
-def _append_plain(out, columns, name, row, benchmarks, combos, grids) -> bool:
-    """Append one benchmark's rows when its structure is plainly valid (the usual case); False
-    when anything needs the loader's row-by-row checks. The numbers' types and sizes are checked
-    once per file (:func:`_plain_numbers`)."""
-    if type(row) is not list or len(row) > len(columns):
-        return False
-    fields = dict(zip(columns, row))
-    try:  # the grid's verdict and combination codes, worked out once per distinct grid
-        key = (name, orjson.dumps(fields.get("params")))
-    except TypeError:
-        return False
-    grid = grids.get(key)
+def _plain_rows(data, benchmarks, combos, grids) -> dict | None:
+    """The file's rows as columns (codes, values, CIs, samples) when every row is plainly valid,
+    the usual case; None when anything needs the loader's row-by-row checks.
+
+    Column by column rather than row by row: each check is one pass over a column of the file
+    (the types of all its numbers at once), and each distinct parameter grid is worked out once.
+    """
+    names, rows = list(data["results"]), list(data["results"].values())
+    columns = data["result_columns"]
+    width = len(columns)
+    if not set(map(type, rows)) <= {list}:
+        return None
+    lengths = set(map(len, rows))  # asv leaves out trailing columns it has nothing for
+    if max(lengths, default=0) > width:
+        return None
+    if len(lengths) > 1:
+        rows = [row + [None] * (width - len(row)) for row in rows]
+    column = dict(zip(columns, zip(*rows))) if rows else {}
+    nothing = (None,) * len(rows)
+    grid = _file_grid(names, column.get("params", nothing), benchmarks, combos, grids)
     if grid is None:
-        grid = grids[key] = _plain_grid(name, fields.get("params"), benchmarks.get(name), combos)
-    values, samples, version = fields.get("result"), fields.get("samples"), fields.get("version")
-    if not grid or type(values) is not list or len(values) != grid[0] \
-            or not (version is None or type(version) is str):
-        return False
-    n, codes, positive = grid
-    for stat in STAT_COLUMNS:
-        stats = fields.get(stat)
-        if stats is None:
-            continue
-        if type(stats) is not list or len(stats) != n:
-            return False
-        out["finite"].extend(stats if None not in stats else [x for x in stats if x is not None])
-    if samples is None:
-        samples = [None] * n
-    elif type(samples) is not list or len(samples) != n or not set(map(type, samples)) <= SAMPLE_TYPES:
-        return False
-    flat = [x for s in samples if s for x in s]
-    sized = out["positive" if positive else "finite"]
-    sized += values
-    sized += flat
-    out["combo"] += codes
-    out["version"] += [version] * n
-    out["value"] += values
-    out["ci_low"] += fields.get("stats_ci_99_a") or [None] * n
-    out["ci_high"] += fields.get("stats_ci_99_b") or [None] * n
-    out["n_samples"] += [len(s) if s else 0 for s in samples]
-    out["samples"] += flat
-    return True
+        return None
+    sizes, codes, positive = grid
+    values, versions = column.get("result", nothing), column.get("version", nothing)
+    if not set(map(type, values)) <= {list} or list(map(len, values)) != sizes \
+            or not set(map(type, versions)) <= VERSION_TYPES:
+        return None
+    stats = {}
+    for name in STAT_COLUMNS:
+        given = column.get(name, nothing)
+        if None in given:  # a statistic asv did not store for some rows
+            given = [s if s is not None else [None] * n for s, n in zip(given, sizes)]
+        if not set(map(type, given)) <= {list} or list(map(len, given)) != sizes:
+            return None
+        stats[name] = given
+    samples = [s if s is not None else [None] * n for s, n in zip(column.get("samples", nothing), sizes)]
+    if not set(map(type, samples)) <= {list} or list(map(len, samples)) != sizes:
+        return None
+    per_combo = list(chain.from_iterable(samples))
+    if not set(map(type, per_combo)) <= SAMPLE_TYPES:
+        return None
+    return {
+        "combo": codes, "positive": positive, "sizes": sizes, "row_versions": versions,
+        "value": list(chain.from_iterable(values)),
+        "ci_low": list(chain.from_iterable(stats["stats_ci_99_a"])),
+        "ci_high": list(chain.from_iterable(stats["stats_ci_99_b"])),
+        "n_samples": list(map(len, per_combo)) if None not in per_combo else
+        [len(s) if s else 0 for s in per_combo],
+        "samples": list(chain.from_iterable(filter(None, per_combo))),
+        "stats": list(chain.from_iterable(chain.from_iterable(stats.values()))),
+    }
 
 
-def _plain_numbers(out) -> bool:
-    """Whether every number gathered from a file's plain rows is an int or float, finite, of a
-    plausible size and, for times and sizes, positive."""
-    finite, positive = out.pop("finite"), out.pop("positive")
-    if not (set(map(type, finite)) <= NUMBERS and set(map(type, positive)) <= NUMBERS):
-        return False
-    finite, positive = np.array(finite, dtype=float), np.array(positive, dtype=float)
-    return bool((np.abs(finite) <= validation.MAX_MAGNITUDE).all()
-                and (positive <= validation.MAX_MAGNITUDE).all() and (positive > 0).all())
+def _file_grid(names, params, benchmarks, combos, grids) -> tuple | None:
+    """(combinations per row, their codes, whether each must be positive) of a file whose every
+    parameter grid is plainly valid (:func:`_plain_grid`), else None. Cached for the file's
+    names and parameters as a whole (the files of a history mostly share them) and per row."""
+    try:
+        whole = (tuple(names), orjson.dumps(params))
+        keys = [(name, orjson.dumps(p)) for name, p in zip(names, params)] if whole not in grids else ()
+    except TypeError:
+        return None
+    if whole not in grids:
+        for key, name, p in zip(keys, names, params):
+            if key not in grids:
+                grids[key] = _plain_grid(name, p, benchmarks.get(name), combos)
+        found = [grids[key] for key in keys]
+        sizes = [grid[0] for grid in found] if all(found) else None
+        grids[whole] = None if sizes is None else (
+            sizes, np.array([c for grid in found for c in grid[1]], np.int32),
+            np.repeat(np.array([grid[2] for grid in found], bool), sizes))
+    return grids[whole]
+
+
+def _plain_sizes(out: dict) -> dict | None:
+    """The row arrays of :func:`_plain_rows`' columns when every number is an int or float,
+    finite, of a plausible size and, for times and sizes, positive; else None."""
+    stats = out.pop("stats")
+    if None in stats:
+        stats = [x for x in stats if x is not None]
+    positive = out.pop("positive")
+    if not (set(map(type, out["value"])) <= NUMBERS and set(map(type, out["samples"])) <= NUMBERS
+            and set(map(type, stats)) <= NUMBERS):
+        return None
+    rows = arrays(out)
+    value, samples = rows["value"], rows["samples"]
+    sample_positive = np.repeat(positive, rows["n_samples"])
+    fine = (np.abs(np.array(stats, dtype=float)) <= validation.MAX_MAGNITUDE).all() \
+        and (np.abs(value) <= validation.MAX_MAGNITUDE).all() and (value[positive] > 0).all() \
+        and (np.abs(samples) <= validation.MAX_MAGNITUDE).all() and (samples[sample_positive] > 0).all()
+    return rows if fine else None
 
 
 def _plain_grid(name, params, description, combos):
