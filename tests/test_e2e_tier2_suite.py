@@ -8,7 +8,6 @@ import pytest
 
 import benchmarks.tier2 as tier2
 from benchmarks import common
-from benchmarks.tier2 import models
 
 RATE_UNITS = {"tokens/s", "x realtime"}
 

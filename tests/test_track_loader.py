@@ -1,7 +1,6 @@
 """The results loader on asv-format dirs with known content, on real shared history, on bad input."""
 
 import math
-from pathlib import Path
 
 import git
 import pytest

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import warnings as python_warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -31,6 +32,9 @@ from ttsbench.progress import bar
 from ttsbench.track import gitrepo, validation
 from ttsbench.track.config import load_config
 from ttsbench.track.rows import COLUMNS, FileRows, decode_param
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built, not on the cached path
+    import pandas as pd
 
 NOT_RESULT_FILES = {"machine.json", "benchmarks.json"}
 NUMERIC_COLUMNS = ["value", "ci_low", "ci_high", "q25", "q75", "number", "repeat"]

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built, not on the cached path
+    import pandas as pd
 
 
 # Values whose squares overflow a float break the statistics (variances, t statistics).
