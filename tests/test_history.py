@@ -86,6 +86,24 @@ def test_a_new_commit_reanalyses_only_the_window_at_the_end(tmp_path, monkeypatc
     assert [c.index for c in grown.changes] == [100, 330]
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_one_new_commit_gives_the_changes_of_a_cold_analysis_on_ci_runner_noise(seed, tmp_path):
+    """Incremental analysis (the tail re-analysed, its noise from the tail) against a cold one,
+    on CI-runner noise with three steps planted anywhere, at three points of the history."""
+    from history_fixtures import ci_runner_series
+    from ttsbench.track.history_series import RaggedSamples
+
+    rng = np.random.default_rng(seed)
+    steps = sorted((int(rng.integers(50, 380)), float(rng.choice([0.9, 1.05, 1.1, 1.2]))) for _ in range(3))
+    data = ci_runner_series(rng, 400, steps)
+    full = dataclasses.replace(_series(data.values), ci_low=data.ci_low, ci_high=data.ci_high,
+                               samples=RaggedSamples.from_lists([list(run) for run in data.samples]))
+    for cut in (300, 360, 399):
+        analyse([_prefix(full, cut)], TrackerConfig(), tmp_path / str(cut))
+        grown = analyse([_prefix(full, cut + 1)], TrackerConfig(), tmp_path / str(cut)).changes
+        assert grown == analyse([_prefix(full, cut + 1)], TrackerConfig()).changes, (steps, cut)
+
+
 def test_series_analysed_in_other_processes_give_the_serial_changes(tmp_path, monkeypatch):
     """With much to scan, shares of the series go to forked processes (the config's settings and
     the samples, compacted, travel with them); the changes are those of one process."""

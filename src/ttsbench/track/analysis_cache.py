@@ -3,7 +3,8 @@
 Each series is keyed by a digest of its content. An unchanged series is not analysed again; a
 series that only gained commits at its end is re-analysed over its last ``REANALYSE`` commits
 only (the detector looks at most ``WINDOW_BEFORE + SEGMENT`` commits away from a change),
-keeping the changes found before. A cache that cannot be written is one warning.
+with the noise of the whole series, keeping the changes found before. A cache that cannot be
+written is one warning.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from ttsbench.files import write_atomic
 from ttsbench.track import changepoints, forked
-from ttsbench.track.changepoints import Change, Measured, detect_changes_many
+from ttsbench.track.changepoints import Change, Measured, detect_changes_many, series_noise
 from ttsbench.track.config import TrackerConfig
 
 CACHE_FILE = "history.json"
@@ -31,7 +32,9 @@ def detect_many(items: list[tuple], config: TrackerConfig, progress=None) -> lis
     runs it, the series scanned together in batches; with much to scan, shares of the series
     go to other processes (:mod:`ttsbench.track.forked`). ``progress`` wraps the batches."""
     measured = [Measured(s.values[start:], None if s.samples is None else s.samples[start:].compact(),
-                         s.ci_low[start:], s.ci_high[start:]) for s, start in items]
+                         s.ci_low[start:], s.ci_high[start:],
+                         series_noise(s.values, s.ci_low, s.ci_high) if start else None)
+                for s, start in items]
     shares = forked.shares(sum(len(m.values) for m in measured), POINTS_PER_PROCESS)
     bounds = [len(measured) * k // shares for k in range(shares + 1)]
     with forked.pool(shares - 1) if shares > 1 else contextlib.nullcontext() as pool:

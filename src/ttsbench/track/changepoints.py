@@ -79,12 +79,20 @@ def detect_changes(
 
 
 class Measured(NamedTuple):
-    """One series' per-commit values, raw samples and asv's CIs, as :func:`detect_changes` takes them."""
+    """One series' per-commit values, raw samples and asv's CIs, as :func:`detect_changes` takes
+    them; ``noise``: the series' :func:`series_noise` when these commits are the tail of a longer
+    series (an incremental re-analysis then sees the noise a cold one sees)."""
 
     values: Sequence[float]
     samples: Sequence[Sequence[float] | None] | None = None
     ci_low: Sequence[float] | None = None
     ci_high: Sequence[float] | None = None
+    noise: Noise | None = None
+
+
+def series_noise(values, ci_low=None, ci_high=None) -> Noise:
+    """The noise of a series of per-commit values (robust, floored by asv's stored CIs)."""
+    return _prepare(Measured(values, None, ci_low, ci_high))[2]
 
 
 def detect_changes_many(series: Sequence[Measured], *, alpha: float = 0.05,
@@ -107,10 +115,14 @@ def _prepare(series: Measured):
     y = np.log(values[keep])
     if y.size < 2 * MIN_SIZE:
         return keep, y, Noise(scale=1.0, se=1.0), None
-    sigma = noise_scale(y, _subset(series.ci_low, keep), _subset(series.ci_high, keep))
+    if series.noise is None:
+        sigma = noise_scale(y, _subset(series.ci_low, keep), _subset(series.ci_high, keep))
+        noise = Noise(scale=sigma, se=sigma * level_se(y, sigma))
+    else:
+        noise = series.noise
     samples = series.samples
     raw = samples if samples is None or keep.size == len(samples) else [samples[i] for i in keep]
-    return keep, y, Noise(scale=sigma, se=sigma * level_se(y, sigma)), raw
+    return keep, y, noise, raw
 
 
 def _subset(array, keep):
