@@ -80,8 +80,9 @@ def _parse_apart(files, first: int, benchmarks, machine_names):
 
 
 def _parse_share(files, first, benchmarks, combos, versions, warnings, progress, machine_names=None):
+    """:func:`parse_files` of ``files`` in this process (``first``: the index of the first)."""
     machine_names = {} if machine_names is None else machine_names
-    grids: dict = {}  # (benchmark, params as JSON) -> _plain_grid's verdict
+    grids: dict = {}  # _file_grid's verdicts: per file shape and per (benchmark, params as JSON)
     found = []
     for i, (folder, path) in enumerate(progress(files) if progress else files):
         parsed = _parse(path, folder, benchmarks, combos, versions, warnings, machine_names, grids)
