@@ -1,8 +1,9 @@
 """Work shared out to forked processes, one per core, when there is enough of it to pay for them.
 
 Used for parsing result files and for the change-point analysis: each costs seconds on a long
-history, and the CI runners we gate on have 2 cores. Where ``fork`` is missing (not POSIX), all
-work stays in this process.
+history, and the CI runners we gate on have 2 cores. Only on Linux: elsewhere ``fork`` is missing
+(Windows) or unsafe once system frameworks are loaded (macOS, where Python spawns instead), and
+all work stays in this process.
 """
 
 from __future__ import annotations
@@ -11,20 +12,18 @@ import concurrent.futures
 import gc
 import multiprocessing
 import os
+import sys
 
 
 def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+    """The cores this process may run on (Linux: its affinity, which a CI job may narrow)."""
+    return len(os.sched_getaffinity(0))
 
 
 def shares(work: int, per_process: int) -> int:
     """Into how many shares to cut ``work`` units: at most one per core, each of at least
     ``per_process`` units."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not sys.platform.startswith("linux"):
         return 1
     return max(1, min(cores(), work // per_process))
 
