@@ -294,3 +294,24 @@ def test_series_numbers_are_json_with_missing_bounds_as_null():
     assert seriesdata._numbers(np.array([0.010077246544851037, np.nan, 2.0])) == "[0.010077246,null,2.0]"
     assert json.loads(seriesdata._numbers(np.array([1e39, np.nan]))) == [1e39, None]  # no float32 overflow
     assert seriesdata._numbers(np.array([3, 40])) == "[3,40]"
+
+
+def test_data_file_names_stay_within_file_system_limits():
+    """Benchmark, machine and env share one file name; asv's env names grow with the matrix."""
+    import numpy as np
+
+    from ttsbench.track.history import Series
+
+    def group(env):
+        one = Series(machine="box", env=env, benchmark=REGRESSED, param_key="size=10",
+                     params={"size": 10}, unit="seconds", higher_is_better=False, commits=("a" * 40,),
+                     dates=np.zeros(1, "datetime64[ns]"), values=np.ones(1), ci_low=np.ones(1),
+                     ci_high=np.ones(1), samples=None)
+        return seriesdata.Group(REGRESSED, "box", env, [one])
+
+    short = group("virtualenv-py3.11")
+    assert short.stem == f"data/{REGRESSED}@box--virtualenv-py3.11"
+    long_a, long_b = group("virtualenv-py3.11-" + "x" * 300 + "-a"), group("virtualenv-py3.11-" + "x" * 300 + "-b")
+    [path] = [f.path for f in seriesdata.group_files(long_a, {"a" * 40: 0})]
+    assert path.startswith(long_a.stem) and len(path.split("/")[-1].encode()) <= 255
+    assert long_a.stem != long_b.stem

@@ -128,7 +128,7 @@ def _benchmark_files(writer, env, common, site: SiteData, groups: list[Group], p
             "unit": group.series[0].unit,
             "series": [{"key": s.param_key, "label": s.param_key or benchmark} for s in group.series],
         })
-        entries.append([benchmark, pages.benchmark_page(benchmark), group.prefix, group.ident,
+        entries.append([benchmark, pages.benchmark_page(benchmark), group.stem, group.ident,
                         group.machine, group.env, group.series[0].unit, chunks])
     spec = {
         "benchmark": benchmark, "remote": site.remote, "groups": spec_groups,

@@ -2,8 +2,9 @@
 
 Commits are numbered by their place in history (0 = oldest). Chunk ``k`` holds positions
 ``[k * CHUNK, (k + 1) * CHUNK)``: ``data/commits-<k>.js`` gives their hash, date, author and
-subject; ``data/<benchmark>@<machine>--<env>-<k>.js`` gives, for each parameter combination of
-that benchmark on that machine/env, the positions, values and CI bounds that fall in chunk ``k``.
+subject; ``data/<benchmark>@<machine>--<env>-<k>.js`` (:attr:`Group.stem`) gives, for each
+parameter combination of that benchmark on that machine/env, the positions, values and CI bounds
+that fall in chunk ``k``.
 A new commit changes only the last chunk of the series that have a result for it: older chunks
 keep their digest and the build reuses them. The files are scripts that call ``ttsbench.commits``
 and ``ttsbench.points`` (static/site.js), so pages load them with ``<script>`` tags: no fetch,
@@ -25,6 +26,7 @@ from ttsbench.site.pages import slug
 from ttsbench.track.history import Series
 
 CHUNK = 256
+MAX_NAME = 200  # bytes of a data file's name before -<k>.js (file systems allow 255)
 FORMAT = 2
 
 
@@ -51,11 +53,15 @@ class Group:
         return f"{slug(self.machine)}--{slug(self.env)}"
 
     @property
-    def prefix(self) -> str:
-        """What the group's file names start with: one flat folder (a new folder costs as much as
-        a new file, and a fresh build would make one per benchmark), ``@`` after the benchmark's
-        slug (never in one)."""
-        return f"data/{slug(self.benchmark)}@"
+    def stem(self) -> str:
+        """The group's data files are ``<stem>-<k>.js``, in one flat folder (a new folder costs as
+        much as a new file, and a fresh build would make one per benchmark): the benchmark's slug,
+        ``@`` (never in a slug), machine and env. A name too long for a file system keeps its
+        start and a digest of the whole."""
+        name = f"{slug(self.benchmark)}@{self.ident}"
+        if len(name.encode()) > MAX_NAME:
+            name = f"{name.encode()[:MAX_NAME - 17].decode(errors='ignore')}~{hashlib.sha1(name.encode()).hexdigest()[:16]}"
+        return f"data/{name}"
 
 
 def commit_positions(order: dict[str, int]) -> dict[str, int]:
@@ -103,7 +109,7 @@ def group_files(group: Group, positions: dict[str, int]) -> list[DataFile]:
             digest.update(key.encode() + b"\0")
             for array in arrays:
                 digest.update(np.ascontiguousarray(array, dtype=float).tobytes())
-        files.append(DataFile(f"{group.prefix}{group.ident}-{k}.js", digest.hexdigest(),
+        files.append(DataFile(f"{group.stem}-{k}.js", digest.hexdigest(),
                               lambda k=k, parts=parts: _points_script(group, k, parts)))
     return files
 

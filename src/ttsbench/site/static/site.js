@@ -170,7 +170,7 @@ var ttsbench = (function () {
     if (pos > 0 && Math.floor((pos - 1) / m.chunk) !== chunks[0]) chunks.push(chunks[0] - 1);
     var scripts = [];
     m.groups.forEach(function (g) {
-      chunks.forEach(function (k) { if (g[7].indexOf(k) >= 0) scripts.push(root + g[2] + g[3] + "-" + k + ".js"); });
+      chunks.forEach(function (k) { if (g[7].indexOf(k) >= 0) scripts.push(root + g[2] + "-" + k + ".js"); });
     });
     loadScripts(scripts, function () { commitTable(root, m, pos, c[0]); });
   }
