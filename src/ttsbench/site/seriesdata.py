@@ -58,10 +58,10 @@ class Group:
         much as a new file, and a fresh build would make one per benchmark): the benchmark's slug,
         ``@`` (never in a slug), machine and env. A name too long for a file system keeps its
         start and a digest of the whole."""
-        name = f"{slug(self.benchmark)}@{self.ident}"
-        if len(name.encode()) > MAX_NAME:
-            name = f"{name.encode()[:MAX_NAME - 17].decode(errors='ignore')}~{hashlib.sha1(name.encode()).hexdigest()[:16]}"
-        return f"data/{name}"
+        name = f"{slug(self.benchmark)}@{self.ident}".encode()
+        if len(name) > MAX_NAME:
+            name = name[:MAX_NAME - 17] + b"~" + hashlib.sha1(name).hexdigest()[:16].encode()
+        return f"data/{name.decode(errors='ignore')}"
 
 
 def commit_positions(order: dict[str, int]) -> dict[str, int]:
