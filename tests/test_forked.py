@@ -26,3 +26,18 @@ def test_cores_follow_the_affinity():
 def test_a_worker_returns_what_it_computed():
     with forked.pool(1) as pool:
         assert pool.submit(sum, [1, 2, 3]).result() == 6
+
+
+PARENT = os.getpid()
+
+
+def dies_in_a_worker(x):
+    if os.getpid() != PARENT:
+        os._exit(1)  # as a worker killed for memory would
+    return x * 2
+
+
+def test_a_dead_worker_share_is_done_here():
+    with forked.pool(1) as pool:
+        future = pool.submit(dies_in_a_worker, 21)
+        assert forked.result(future, dies_in_a_worker, 21) == 42

@@ -221,3 +221,29 @@ def test_a_row_shorter_than_its_neighbours_reads_as_the_loader_reads_it(planted,
     assert_same_series(loader_series(planted), found)
     slow = [s for s in found if s.benchmark == SLOW]
     assert all(s.commits[-1] == planted.commits[-1] and s.samples[len(s.commits) - 1] is None for s in slow)
+
+
+PARENT = os.getpid()
+REAL_PARSE_APART = None
+
+
+def parse_apart_dying_in_workers(*args):
+    if os.getpid() != PARENT:
+        os._exit(1)  # a worker killed for memory
+    return REAL_PARSE_APART(*args)
+
+
+def test_a_share_whose_worker_died_is_parsed_here(tmp_path, monkeypatch):
+    global REAL_PARSE_APART
+    from ttsbench.track import results_parse
+
+    history = write_history(tmp_path, n_commits=24, samples=3)
+    serial = load_table(history.results, None)
+    REAL_PARSE_APART = results_parse._parse_apart
+    monkeypatch.setattr(results_parse, "_parse_apart", parse_apart_dying_in_workers)
+    monkeypatch.setattr(results_parse, "FILES_PER_PROCESS", 6)
+    monkeypatch.setattr(results_parse.forked, "cores", lambda: 3)
+    table = load_table(history.results, None)
+    assert (table.files, table.combos) == (serial.files, serial.combos)
+    for name in serial.rows:
+        assert np.array_equal(np.asarray(table.rows[name]), np.asarray(serial.rows[name]), equal_nan=True), name

@@ -41,8 +41,8 @@ def detect_many(items: list[tuple], config: TrackerConfig, progress=None) -> lis
         settings = {"alpha": config.alpha, "min_change": config.noise_floor}
         others = [pool.submit(_detect, measured[lo:hi], settings) for lo, hi in zip(bounds[1:-1], bounds[2:])]
         found = _detect(measured[:bounds[1]], settings, progress)
-        for other in others:
-            found += other.result()
+        for other, lo, hi in zip(others, bounds[1:-1], bounds[2:]):
+            found += forked.result(other, _detect, measured[lo:hi], settings)
     return [[dataclasses.replace(c, index=c.index + start) for c in changes]
             for (_, start), changes in zip(items, found)]
 

@@ -9,6 +9,7 @@ all work stays in this process.
 from __future__ import annotations
 
 import concurrent.futures
+import concurrent.futures.process
 import gc
 import multiprocessing
 import os
@@ -37,4 +38,13 @@ def pool(processes: int) -> concurrent.futures.ProcessPoolExecutor:
                                                   initializer=gc.freeze)
 
 
-__all__ = ["cores", "pool", "shares"]
+def result(future: concurrent.futures.Future, here, *args):
+    """A worker's result; ``here(*args)`` in this process when the worker died (killed for
+    memory, say), so a lost worker costs time, not the run."""
+    try:
+        return future.result()
+    except concurrent.futures.process.BrokenProcessPool:
+        return here(*args)
+
+
+__all__ = ["cores", "pool", "result", "shares"]

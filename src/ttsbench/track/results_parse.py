@@ -61,8 +61,9 @@ def parse_files(files, benchmarks, combos: Codes, versions: Codes, warnings: lis
                   for lo, hi in zip(bounds[1:-1], bounds[2:])]
         found = _parse_share(files[:bounds[1]], 0, benchmarks, combos, versions, warnings, progress,
                              machine_names)
-        for other in others:
-            parsed, their_combos, their_versions, their_warnings = other.result()
+        for other, lo, hi in zip(others, bounds[1:-1], bounds[2:]):
+            parsed, their_combos, their_versions, their_warnings = forked.result(
+                other, _parse_apart, files[lo:hi], int(lo), benchmarks, machine_names)
             combo_map = np.array([combos.code(c) for c in their_combos] or [0], np.int32)
             version_map = np.array([versions.code(v) for v in their_versions] or [0], np.int32)
             for _, _, rows in parsed:
