@@ -9,7 +9,6 @@ written is one warning.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 from pathlib import Path
@@ -35,14 +34,12 @@ def detect_many(items: list[tuple], config: TrackerConfig, progress=None) -> lis
                          s.ci_low[start:], s.ci_high[start:],
                          series_noise(s.values, s.ci_low, s.ci_high) if start else None)
                 for s, start in items]
-    shares = forked.shares(sum(len(m.values) for m in measured), POINTS_PER_PROCESS)
-    bounds = [len(measured) * k // shares for k in range(shares + 1)]
-    with forked.pool(shares - 1) if shares > 1 else contextlib.nullcontext() as pool:
-        settings = {"alpha": config.alpha, "min_change": config.noise_floor}
-        others = [pool.submit(_detect, measured[lo:hi], settings) for lo, hi in zip(bounds[1:-1], bounds[2:])]
-        found = _detect(measured[:bounds[1]], settings, progress)
-        for other, lo, hi in zip(others, bounds[1:-1], bounds[2:]):
-            found += forked.result(other, _detect, measured[lo:hi], settings)
+    settings = {"alpha": config.alpha, "min_change": config.noise_floor}
+    shares = forked.run_shares(
+        len(measured), forked.shares(sum(len(m.values) for m in measured), POINTS_PER_PROCESS),
+        lambda lo, hi: _detect(measured[lo:hi], settings, progress),
+        lambda lo, hi: (_detect, measured[lo:hi], settings))
+    found = [changes for share in shares for changes in share]
     return [[dataclasses.replace(c, index=c.index + start) for c in changes]
             for (_, start), changes in zip(items, found)]
 

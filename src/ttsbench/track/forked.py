@@ -38,6 +38,21 @@ def pool(processes: int) -> concurrent.futures.ProcessPoolExecutor:
                                                   initializer=gc.freeze)
 
 
+def run_shares(count: int, shares: int, here, apart) -> list:
+    """Cut ``range(count)`` into ``shares`` contiguous shares and return each one's result, in
+    order: ``here(lo, hi)`` runs the first in this process while forked workers run the others,
+    ``apart(lo, hi)`` giving the picklable ``(function, *args)`` of each."""
+    bounds = [count * k // shares for k in range(shares + 1)]
+    if shares == 1:
+        return [here(0, count)]
+    with pool(shares - 1) as workers:
+        others = [(apart(lo, hi), lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+        futures = [workers.submit(*call) for call, _, _ in others]
+        found = [here(0, bounds[1])]
+        found += [result(future, *call) for future, (call, _, _) in zip(futures, others)]
+    return found
+
+
 def result(future: concurrent.futures.Future, here, *args):
     """A worker's result; ``here(*args)`` in this process when the worker died (killed for
     memory, say), so a lost worker costs time, not the run."""
@@ -47,4 +62,4 @@ def result(future: concurrent.futures.Future, here, *args):
         return here(*args)
 
 
-__all__ = ["cores", "pool", "result", "shares"]
+__all__ = ["cores", "pool", "result", "run_shares", "shares"]

@@ -55,21 +55,18 @@ def parse_files(files, benchmarks, combos: Codes, versions: Codes, warnings: lis
         return _parse_share(files, 0, benchmarks, combos, versions, warnings, progress)
     machine_names = {folder: loader._machine_name(folder, warnings)
                      for folder in dict.fromkeys(folder for folder, _ in files)}
-    bounds = np.linspace(0, len(files), shares + 1).astype(int)
-    with forked.pool(shares - 1) as pool:
-        others = [pool.submit(_parse_apart, files[lo:hi], int(lo), benchmarks, machine_names)
-                  for lo, hi in zip(bounds[1:-1], bounds[2:])]
-        found = _parse_share(files[:bounds[1]], 0, benchmarks, combos, versions, warnings, progress,
-                             machine_names)
-        for other, lo, hi in zip(others, bounds[1:-1], bounds[2:]):
-            parsed, their_combos, their_versions, their_warnings = forked.result(
-                other, _parse_apart, files[lo:hi], int(lo), benchmarks, machine_names)
-            combo_map = np.array([combos.code(c) for c in their_combos] or [0], np.int32)
-            version_map = np.array([versions.code(v) for v in their_versions] or [0], np.int32)
-            for _, _, rows in parsed:
-                rows["combo"], rows["version"] = combo_map[rows["combo"]], version_map[rows["version"]]
-            found += parsed
-            warnings += their_warnings
+    found, *others = forked.run_shares(
+        len(files), shares,
+        lambda lo, hi: _parse_share(files[lo:hi], lo, benchmarks, combos, versions, warnings, progress,
+                                    machine_names),
+        lambda lo, hi: (_parse_apart, files[lo:hi], lo, benchmarks, machine_names))
+    for parsed, their_combos, their_versions, their_warnings in others:
+        combo_map = np.array([combos.code(c) for c in their_combos] or [0], np.int32)
+        version_map = np.array([versions.code(v) for v in their_versions] or [0], np.int32)
+        for _, _, rows in parsed:
+            rows["combo"], rows["version"] = combo_map[rows["combo"]], version_map[rows["version"]]
+        found += parsed
+        warnings += their_warnings
     return found
 
 
