@@ -148,6 +148,7 @@ ODD_ROWS = {  # what is written into one file's row of SLOW -> what the loader m
     "string sample": lambda row, columns: row[columns.index("samples")][0].__setitem__(0, "x"),
     "short stats": lambda row, columns: row[columns.index("stats_ci_99_a")].pop(),
     "string stat": lambda row, columns: row[columns.index("stats_q_75")].__setitem__(1, "0.5"),
+    "number for a stat": lambda row, columns: row.__setitem__(columns.index("stats_q_25"), 0.5),
     "number for samples": lambda row, columns: row[columns.index("samples")].__setitem__(0, 5),
     "huge stat": lambda row, columns: row[columns.index("stats_q_25")].__setitem__(0, 1e300),
     "short samples": lambda row, columns: row[columns.index("samples")].pop(),

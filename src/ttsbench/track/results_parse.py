@@ -145,16 +145,9 @@ def _plain_rows(data, benchmarks, combos, grids) -> dict | None:
     if not set(map(type, values)) <= {list} or list(map(len, values)) != sizes \
             or not set(map(type, versions)) <= VERSION_TYPES:
         return None
-    stats = {}
-    for name in STAT_COLUMNS:
-        given = column.get(name, nothing)
-        if None in given:  # a statistic asv did not store for some rows
-            given = [s if s is not None else [None] * n for s, n in zip(given, sizes)]
-        if not set(map(type, given)) <= {list} or list(map(len, given)) != sizes:
-            return None
-        stats[name] = given
-    samples = [s if s is not None else [None] * n for s, n in zip(column.get("samples", nothing), sizes)]
-    if not set(map(type, samples)) <= {list} or list(map(len, samples)) != sizes:
+    stats = {name: _row_lists(column.get(name, nothing), sizes) for name in STAT_COLUMNS}
+    samples = _row_lists(column.get("samples", nothing), sizes)
+    if samples is None or None in stats.values():
         return None
     per_combo = list(chain.from_iterable(samples))
     if not set(map(type, per_combo)) <= SAMPLE_TYPES:
@@ -171,24 +164,33 @@ def _plain_rows(data, benchmarks, combos, grids) -> dict | None:
     }
 
 
+def _row_lists(given, sizes) -> list | None:
+    """A column holding a list per row, one entry per combination; a row asv stored nothing
+    for (None) reads as that many Nones. None when a row holds anything else."""
+    if None in given:
+        given = [s if s is not None else [None] * n for s, n in zip(given, sizes)]
+    return given if set(map(type, given)) <= {list} and list(map(len, given)) == sizes else None
+
+
 def _file_grid(names, params, benchmarks, combos, grids) -> tuple | None:
     """(combinations per row, their codes, whether each must be positive) of a file whose every
     parameter grid is plainly valid (:func:`_plain_grid`), else None. Cached for the file's
     names and parameters as a whole (the files of a history mostly share them) and per row."""
     try:
         whole = (tuple(names), orjson.dumps(params))
-        keys = [(name, orjson.dumps(p)) for name, p in zip(names, params)] if whole not in grids else ()
+        if whole in grids:
+            return grids[whole]
+        keys = [(name, orjson.dumps(p)) for name, p in zip(names, params)]
     except TypeError:
         return None
-    if whole not in grids:
-        for key, name, p in zip(keys, names, params):
-            if key not in grids:
-                grids[key] = _plain_grid(name, p, benchmarks.get(name), combos)
-        found = [grids[key] for key in keys]
-        sizes = [grid[0] for grid in found] if all(found) else None
-        grids[whole] = None if sizes is None else (
-            sizes, np.array([c for grid in found for c in grid[1]], np.int32),
-            np.repeat(np.array([grid[2] for grid in found], bool), sizes))
+    for key, name, p in zip(keys, names, params):
+        if key not in grids:
+            grids[key] = _plain_grid(name, p, benchmarks.get(name), combos)
+    found = [grids[key] for key in keys]
+    sizes = [grid[0] for grid in found] if all(found) else None
+    grids[whole] = None if sizes is None else (
+        sizes, np.array([c for grid in found for c in grid[1]], np.int32),
+        np.repeat(np.array([grid[2] for grid in found], bool), sizes))
     return grids[whole]
 
 
