@@ -4,9 +4,9 @@ The detector works on the logarithm of the per-commit values, so a step is a rat
 is relative. It runs in three stages (docs/history.md compares it with asv's ``step_detect`` and
 E-divisive on injected steps in real and CI-runner noise):
 
-1. **Scan** (:mod:`ttsbench.track.scan`, many series in one pass). For every commit ``t`` the level of the ``WINDOW_AFTER`` commits from ``t`` on is
-   compared with the level of the ``WINDOW_BEFORE`` commits before it, in units of its standard
-   error. A window's level is Tukey's biweight with the series' noise as scale (the robust
+1. **Scan** (:mod:`ttsbench.track.scan`, many series in one pass). For every commit ``t`` the
+   level of the ``WINDOW_AFTER`` commits from ``t`` on is compared with the level of the
+   ``WINDOW_BEFORE`` commits before it, in units of its standard error. A window's level is Tukey's biweight with the series' noise as scale (the robust
    spread of commit-to-commit differences, floored by the commits' own confidence intervals
    where asv stored them): nearly as efficient as a mean, and a disturbed run gets no weight.
    At the tip of the history the after-window is shorter (down to ``MIN_SIZE`` commits), so a

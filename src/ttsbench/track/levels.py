@@ -71,9 +71,9 @@ def window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma) -
     level = (windows[rows, low] + windows[rows, high]) / 2
     # In units of the biweight's scale; commits outside a window sit far enough away that their
     # weight is 0 (and finite, so 0 * value stays 0).
-    scale = BIWEIGHT_C * (np.asarray(sigma)[:, None] if np.ndim(sigma) else sigma)
-    scaled = np.where(np.isfinite(windows), windows, OUTSIDE) / scale
-    level = level / np.ravel(scale) if np.ndim(sigma) else level / scale
+    scale = np.broadcast_to(BIWEIGHT_C * np.asarray(sigma, dtype=float), level.shape)
+    scaled = np.where(np.isfinite(windows), windows, OUTSIDE) / scale[:, None]
+    level = level / scale
     for _ in range(LEVEL_STEPS):
         weight = scaled - level[:, None]  # then (1 - min(u², 1))²: 0 from |u| = 1 on
         weight *= weight
@@ -83,7 +83,7 @@ def window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma) -
         total = weight.sum(axis=1)
         moved = np.einsum("ij,ij->i", weight, scaled)
         level = np.where(total > 0, moved / np.where(total > 0, total, 1), level)
-    level = level * np.ravel(scale) if np.ndim(sigma) else level * scale
+    level = level * scale
     return np.where(lengths > 0, level, np.nan)
 
 
