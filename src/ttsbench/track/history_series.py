@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ttsbench.track import gitrepo, loader
+from ttsbench.track.results_cache import run_starts
 from ttsbench.track.rows import _unit
 from ttsbench.track.series import series_ident, series_name
 from ttsbench.track.severity import is_higher_better
@@ -38,7 +39,7 @@ class RaggedSamples:
         if not counts.any():
             return None
         flat = np.array([x for s in samples if s for x in s], dtype=float)
-        return cls(flat, np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64), counts)
+        return cls(flat, run_starts(counts), counts)
 
     def __len__(self) -> int:
         return self.counts.size
@@ -51,8 +52,7 @@ class RaggedSamples:
 
     def compact(self) -> RaggedSamples:
         """The same samples in a flat array of their own (to send to another process)."""
-        return RaggedSamples(self.gathered(), np.r_[0, np.cumsum(self.counts)[:-1]].astype(np.int64),
-                             self.counts)
+        return RaggedSamples(self.gathered(), run_starts(self.counts), self.counts)
 
     def gathered(self, end: int | None = None) -> np.ndarray:
         """The samples of the first ``end`` commits, concatenated."""
@@ -61,7 +61,7 @@ class RaggedSamples:
 
 def ragged_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """``starts[i], ..., starts[i] + counts[i] - 1`` for each ``i``, concatenated."""
-    return np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(int(counts.sum()))
+    return np.repeat(starts - run_starts(counts), counts) + np.arange(int(counts.sum()))
 
 
 @dataclasses.dataclass(frozen=True)

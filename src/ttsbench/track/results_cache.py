@@ -42,6 +42,11 @@ def arrays(out) -> dict:
     return arrays
 
 
+def run_starts(counts) -> np.ndarray:
+    """Where each of consecutive runs of ``counts`` items starts (0, counts[0], ...)."""
+    return np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
+
+
 def concatenate(parts) -> dict:
     if not parts:
         empty = arrays({name: [] for name in (*ROW_ARRAYS, "samples")})
@@ -50,7 +55,7 @@ def concatenate(parts) -> dict:
         rows = dict(parts[0])
     else:
         rows = {name: np.concatenate([p[name] for p in parts]) for name in (*ROW_ARRAYS, "samples")}
-    rows["sample_start"] = np.r_[0, np.cumsum(rows["n_samples"])[:-1]].astype(np.int64)
+    rows["sample_start"] = run_starts(rows["n_samples"])
     return rows
 
 
@@ -69,7 +74,7 @@ def read_cache(cache_dir) -> Table:
     if any(rows[name].size != meta["rows"] for name in ROW_ARRAYS) or \
             rows["samples"].size != meta["samples"]:
         return empty  # an interrupted write: start again
-    rows["sample_start"] = np.r_[0, np.cumsum(rows["n_samples"])[:-1]].astype(np.int64)
+    rows["sample_start"] = run_starts(rows["n_samples"])
     return Table(meta["files"], [tuple(c) for c in meta["combos"]], meta["versions"], rows, [])
 
 
