@@ -272,6 +272,20 @@ def test_the_cli_starts_without_torch():
     assert done.stdout.strip() == "False"
 
 
+def test_help_and_a_mistyped_command_see_every_command(capsys):
+    """The parser imports only the command it is given; without one it lists them all."""
+    for argv in (["--help"], ["publsh"]):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        out = capsys.readouterr()
+        assert stop.value.code == (0 if argv == ["--help"] else 2)
+        for command in ("bisect", "compare", "gate", "history", "publish", "serve"):
+            assert command in out.out + out.err, (argv, command)
+    with pytest.raises(SystemExit) as stop:
+        main(["publish", "--help"])
+    assert stop.value.code == 0 and "--no-asv" in capsys.readouterr().out
+
+
 def test_publish_no_asv_imports_neither_asv_nor_tqdm_off_a_terminal(planted):
     """The one-new-commit target (docs/site.md): asv.conf.json's three paths are read without
     asv's Config, and no progress bar is set up where none can show."""
@@ -280,11 +294,13 @@ def test_publish_no_asv_imports_neither_asv_nor_tqdm_off_a_terminal(planted):
 
     code = ("import sys; from ttsbench.cli import main; "
             f"code = main(['publish', '--no-asv', '--repo', {str(planted.repo)!r}]); "
-            "print(code, 'asv' in sys.modules, 'tqdm' in sys.modules)")
+            "print(code, 'asv' in sys.modules, 'tqdm' in sys.modules, "
+            "[m for m in sorted(sys.modules) if m.count('.') == 2 and m.startswith('ttsbench.cli.')])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           cwd=planted.config.parent)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "0 False False"
+    # and of the command modules only publish's own (and its helpers') were imported
+    assert done.stdout.splitlines()[-1] == "0 False False ['ttsbench.cli._options', 'ttsbench.cli.publish']"
     assert "planted" in (planted.html / "ttsbench" / "index.html").read_text()  # the project's name
 
 

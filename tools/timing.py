@@ -3,6 +3,7 @@ CPU time is steadier than wall-clock); a failed command stops the tool with its 
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import time
@@ -10,10 +11,14 @@ from pathlib import Path
 
 
 def run_timed(command: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, float]:
-    """(the finished process, wall-clock seconds, CPU seconds of user + system)."""
+    """(the finished process, wall-clock seconds, CPU seconds of user + system).
+
+    Python may write bytecode, as on a user's machine where pip compiles what it installs: with
+    PYTHONDONTWRITEBYTECODE set (as in some containers) a source checkout is recompiled each run."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:

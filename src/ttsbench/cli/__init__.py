@@ -27,13 +27,17 @@ from ttsbench.cli._options import forget_printed, print_warnings
 from ttsbench.errors import EXIT_USAGE, TrackerWarning, TtsbenchError
 
 
-def _command_modules():
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            yield info.name, importlib.import_module(f"{__name__}.{info.name}")
+def _command_modules(argv: list[str]):
+    """The command modules the parser needs: only the one named in ``argv`` when it names one
+    (the others' imports cost a twentieth of a second), else all of them (help, a typo)."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    given = next((a for a in argv if not a.startswith("-")), "").replace("-", "_")
+    for name in [given] if given in names else names:
+        yield name, importlib.import_module(f"{__name__}.{name}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``argv`` (default: every command, as ``ttsbench --help`` shows them)."""
     parser = argparse.ArgumentParser(
         prog="ttsbench",
         description="Performance-regression tracking for a TTS inference stack, on top of asv.",
@@ -41,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ttsbench {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, module in _command_modules():
+    for name, module in _command_modules([] if argv is None else argv):
         doc = (module.__doc__ or "").strip()
         sub = commands.add_parser(
             name.replace("_", "-"),
@@ -56,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     forget_printed()
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     counter = _WarningCounter(args.command)
     with warnings.catch_warnings():
         warnings.simplefilter("always")
