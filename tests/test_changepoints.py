@@ -205,3 +205,51 @@ def test_many_series_scanned_together_give_what_each_gives_alone(monkeypatch):
     monkeypatch.setattr(scan, "MAX_SPLITS", 700)  # several passes, a series never split
     together = detect_changes_many(series)
     assert together == alone and sum(map(len, alone)) >= 20
+
+
+def _one_noise(values, ci_low=None, ci_high=None) -> tuple[float, float]:
+    """One series' noise spelt out: 1.4826 MAD of differences / sqrt 2, floored by the stored
+    99 % CIs and NOISE_FLOOR; its level's standard error by the biweight sandwich."""
+    from statistics import NormalDist
+
+    from ttsbench.track.levels import BIWEIGHT_C, NOISE_FLOOR
+
+    values = np.asarray(values, dtype=float)
+    keep = np.isfinite(values) & (values > 0)
+    diffs = np.diff(np.log(values[keep]))
+    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / math.sqrt(2)
+    if ci_low is not None:
+        width = np.log(np.asarray(ci_high)[keep]) - np.log(np.asarray(ci_low)[keep])
+        width = width[np.isfinite(width) & (width > 0)]
+        if width.size:
+            sigma = max(sigma, float(np.median(width)) / (2 * NormalDist().inv_cdf(0.995)))
+    sigma = max(float(sigma), NOISE_FLOOR)
+    u = (diffs - np.median(diffs)) / (sigma * math.sqrt(2) * BIWEIGHT_C)
+    near = np.abs(u) < 1
+    psi = np.where(near, u * (1 - u * u) ** 2, 0.0)
+    slope = np.mean(np.where(near, (1 - u * u) * (1 - 5 * u * u), 0.0))
+    se = 1.0 if slope <= 0 else max(1.0, float(BIWEIGHT_C * np.sqrt(np.mean(psi * psi)) / slope))
+    return sigma, sigma * se
+
+
+def test_noises_computed_together_are_each_series_own_to_the_bit():
+    """Series of one length share one pass; lengths, missing values and CIs (some unusable)
+    that differ must not mix them."""
+    from ttsbench.track.changepoints import Measured, series_noises
+
+    rng = np.random.default_rng(12)
+    batch = []
+    for i in range(24):
+        n = (200, 200, 57, 8)[i % 4]
+        values = np.exp(rng.standard_t(3, n) * (0.002 + 0.03 * (i % 5)))
+        if i % 6 == 1:
+            values[rng.random(n) < 0.2] = np.nan
+        low, high = values * np.exp(-rng.uniform(0, 0.08, n)), values * np.exp(rng.uniform(0, 0.08, n))
+        if i % 4 == 2:
+            low[: n // 2] = np.nan
+        batch.append(Measured(values, None, *((low, high) if i % 3 else (None, None))))
+    noises = series_noises(batch)
+    for one, noise in zip(batch, noises):
+        assert (noise.scale, noise.se) == _one_noise(one.values, one.ci_low, one.ci_high)
+    given = series_noises([batch[0]._replace(noise=noises[5])])
+    assert given == [noises[5]]  # a tail's given noise is kept

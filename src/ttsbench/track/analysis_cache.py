@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ttsbench.files import write_atomic
 from ttsbench.track import changepoints, forked
-from ttsbench.track.changepoints import Change, Measured, detect_changes_many, series_noise
+from ttsbench.track.changepoints import Change, Measured, detect_changes_many, series_noises
 from ttsbench.track.config import TrackerConfig
 
 CACHE_FILE = "history.json"
@@ -30,9 +30,10 @@ def detect_many(items: list[tuple], config: TrackerConfig, progress=None) -> lis
     """The detector on each (series, start): from commit ``start`` on, as ``ttsbench history``
     runs it, the series scanned together in batches; with much to scan, shares of the series
     go to other processes (:mod:`ttsbench.track.forked`). ``progress`` wraps the batches."""
+    grown = [s for s, start in items if start]
+    noises = iter(series_noises([Measured(s.values, None, s.ci_low, s.ci_high) for s in grown]))
     measured = [Measured(s.values[start:], None if s.samples is None else s.samples[start:].compact(),
-                         s.ci_low[start:], s.ci_high[start:],
-                         series_noise(s.values, s.ci_low, s.ci_high) if start else None)
+                         s.ci_low[start:], s.ci_high[start:], next(noises) if start else None)
                 for s, start in items]
     settings = {"alpha": config.alpha, "min_change": config.noise_floor}
     shares = forked.run_shares(

@@ -32,7 +32,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ttsbench.track.levels import level_se, noise_scale
+from ttsbench.track.levels import level_ses, noise_scales
 from ttsbench.track.locate import best_split, bonferroni_z
 from ttsbench.track.rank_tests import hodges_lehmann_interval, mann_whitney_p
 from ttsbench.track.scan import MIN_SIZE, WINDOW_AFTER, WINDOW_BEFORE, Noise, scan, z_scores
@@ -80,7 +80,7 @@ def detect_changes(
 
 class Measured(NamedTuple):
     """One series' per-commit values, raw samples and asv's CIs, as :func:`detect_changes` takes
-    them; ``noise``: the series' :func:`series_noise` when these commits are the tail of a longer
+    them; ``noise``: the series' :func:`series_noises` when these commits are the tail of a longer
     series (an incremental re-analysis then sees the noise a cold one sees)."""
 
     values: Sequence[float]
@@ -90,15 +90,18 @@ class Measured(NamedTuple):
     noise: Noise | None = None
 
 
-def series_noise(values, ci_low=None, ci_high=None) -> Noise:
-    """The noise of a series of per-commit values (robust, floored by asv's stored CIs)."""
-    return _prepare(Measured(values, None, ci_low, ci_high))[2]
+def series_noises(series: Sequence[Measured]) -> list[Noise]:
+    """The noise of each series (robust, floored by asv's stored CIs; ``noise`` where given),
+    computed together for the series with as many valid commits."""
+    return _noises([_kept(one) for one in series], series)
 
 
 def detect_changes_many(series: Sequence[Measured], *, alpha: float = 0.05,
                         threshold: float = THRESHOLD, min_change: float = 0.0) -> list[list[Change]]:
     """:func:`detect_changes` of each series, their scans done together (one pass for many)."""
-    prepared = [_prepare(one) for one in series]
+    kept = [_kept(one) for one in series]
+    prepared = [(keep, y, noise, _raw(one.samples, keep))
+                for (keep, y), noise, one in zip(kept, _noises(kept, series), series)]
     candidates = scan([(y, noise) for _, y, noise, _ in prepared], threshold)
     found = []
     for (keep, y, noise, raw), splits in zip(prepared, candidates):
@@ -108,21 +111,36 @@ def detect_changes_many(series: Sequence[Measured], *, alpha: float = 0.05,
     return found
 
 
-def _prepare(series: Measured):
-    """(kept positions, log values, noise, raw samples of the kept commits) of one series."""
+def _kept(series: Measured) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of the valid commits, their log values) of one series."""
     values = np.asarray(series.values, dtype=float)
     keep = np.flatnonzero(np.isfinite(values) & (values > 0))
-    y = np.log(values[keep])
-    if y.size < 2 * MIN_SIZE:
-        return keep, y, Noise(scale=1.0, se=1.0), None
-    if series.noise is None:
-        sigma = noise_scale(y, _subset(series.ci_low, keep), _subset(series.ci_high, keep))
-        noise = Noise(scale=sigma, se=sigma * level_se(y, sigma))
-    else:
-        noise = series.noise
-    samples = series.samples
-    raw = samples if samples is None or keep.size == len(samples) else [samples[i] for i in keep]
-    return keep, y, noise, raw
+    return keep, np.log(values[keep])
+
+
+def _noises(kept: list, series: Sequence[Measured]) -> list[Noise]:
+    """Each series' given noise, else its own, computed in one pass per length and CI presence
+    (unit noise under ``2 * MIN_SIZE`` valid commits: too few to estimate it)."""
+    noises: list = [one.noise if y.size >= 2 * MIN_SIZE else Noise(scale=1.0, se=1.0)
+                    for (_, y), one in zip(kept, series)]
+    alike: dict[tuple[int, bool], list[int]] = {}
+    for i, ((_, y), one) in enumerate(zip(kept, series)):
+        if noises[i] is None:
+            alike.setdefault((y.size, one.ci_low is not None and one.ci_high is not None), []).append(i)
+    for (_, with_ci), members in alike.items():
+        y = np.stack([kept[i][1] for i in members])
+        bounds = [np.stack([_subset(getattr(series[i], name), kept[i][0]) for i in members])
+                  for name in ("ci_low", "ci_high")] if with_ci else [None, None]
+        sigma = noise_scales(y, *bounds)
+        se = sigma * level_ses(y, sigma)
+        for i, one_sigma, one_se in zip(members, sigma.tolist(), se.tolist()):
+            noises[i] = Noise(scale=one_sigma, se=one_se)
+    return noises
+
+
+def _raw(samples, keep: np.ndarray):
+    """The raw samples of the kept commits (None where none are stored)."""
+    return samples if samples is None or keep.size == len(samples) else [samples[i] for i in keep]
 
 
 def _subset(array, keep):

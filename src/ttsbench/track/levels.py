@@ -1,8 +1,8 @@
 """Robust levels of windows of commits and the noise they are measured in (log values).
 
-:func:`noise_scale` is one commit's noise; :func:`window_levels` the Tukey biweight level of
-many windows at once; :func:`level_se` the standard error of a one-commit level. Used by
-:mod:`ttsbench.track.changepoints`.
+:func:`noise_scales` is one commit's noise and :func:`level_ses` the standard error of a
+one-commit level, each for many series of one length at once; :func:`window_levels` the Tukey
+biweight level of many windows at once. Used by :mod:`ttsbench.track.changepoints`.
 """
 
 from __future__ import annotations
@@ -19,34 +19,42 @@ OUTSIDE = 1e100  # stands for a commit outside a window
 Z99 = NormalDist().inv_cdf(0.995)
 
 
-def noise_scale(y: np.ndarray, ci_low, ci_high) -> float:
-    """Relative noise of one commit: MAD of differences, floored by the stored 99 % CIs."""
-    diffs = np.diff(y)
-    sigma = 1.4826 * np.median(np.abs(diffs - np.median(diffs))) / math.sqrt(2)
+def noise_scales(y: np.ndarray, ci_low=None, ci_high=None) -> np.ndarray:
+    """Relative noise of one commit, for each row of ``y`` (series of one length): MAD of
+    differences, floored by the stored 99 % CIs (rows of ``ci_low``/``ci_high``, or None)."""
+    diffs = np.diff(y, axis=1)
+    spread = np.abs(diffs - np.median(diffs, axis=1, keepdims=True))
+    sigma = 1.4826 * np.median(spread, axis=1) / math.sqrt(2)
     if ci_low is not None and ci_high is not None:
         with np.errstate(invalid="ignore", divide="ignore"):
             width = np.log(ci_high) - np.log(ci_low)
-        width = width[np.isfinite(width) & (width > 0)]
-        if width.size:
-            sigma = max(sigma, float(np.median(width)) / (2 * Z99))
-    return max(float(sigma), NOISE_FLOOR)
+        valid = np.isfinite(width) & (width > 0)
+        if valid.all():
+            floor = np.median(width, axis=1)
+        else:
+            floor = np.array([np.median(w[ok]) if ok.any() else 0.0 for w, ok in zip(width, valid)])
+        sigma = np.maximum(sigma, floor / (2 * Z99))
+    return np.maximum(sigma, NOISE_FLOOR)
 
 
-def level_se(y: np.ndarray, sigma: float) -> float:
-    """Standard error of a one-commit level in units of ``sigma`` (sandwich estimate).
+def level_ses(y: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Standard error of a one-commit level in units of ``sigma``, for each row of ``y`` (series
+    of one length) and its noise (sandwich estimate).
 
     About 1.03 on Gaussian noise; larger on heavy-tailed noise, where the weighted residuals
     still carry more spread than ``sigma`` says. Commit-to-commit differences stand in for
     residuals.
     """
-    diffs = np.diff(y)
-    u = (diffs - np.median(diffs)) / (sigma * math.sqrt(2) * BIWEIGHT_C)
+    diffs = np.diff(y, axis=1)
+    if diffs.shape[1] == 0:
+        return np.ones(len(y))
+    u = (diffs - np.median(diffs, axis=1, keepdims=True)) / (sigma[:, None] * math.sqrt(2) * BIWEIGHT_C)
     near = np.abs(u) < 1
     psi = np.where(near, u * (1 - u * u) ** 2, 0.0)
-    slope = np.mean(np.where(near, (1 - u * u) * (1 - 5 * u * u), 0.0))
-    if u.size == 0 or slope <= 0:
-        return 1.0
-    return max(1.0, float(BIWEIGHT_C * np.sqrt(np.mean(psi * psi)) / slope))
+    slope = np.mean(np.where(near, (1 - u * u) * (1 - 5 * u * u), 0.0), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = BIWEIGHT_C * np.sqrt(np.mean(psi * psi, axis=1)) / slope
+    return np.where(slope > 0, np.maximum(1.0, se), 1.0)
 
 
 def window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma) -> np.ndarray:
@@ -87,4 +95,4 @@ def window_levels(y: np.ndarray, starts: np.ndarray, stops: np.ndarray, sigma) -
     return np.where(lengths > 0, level, np.nan)
 
 
-__all__ = ["BIWEIGHT_C", "level_se", "noise_scale", "window_levels"]
+__all__ = ["BIWEIGHT_C", "level_ses", "noise_scales", "window_levels"]
