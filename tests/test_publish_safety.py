@@ -199,3 +199,27 @@ def test_a_fifo_among_the_results_is_left_out_of_the_snapshot(planted):
     os.mkfifo(planted.results / "planted-box" / "pipe.json")
     assert publish(planted) == 0  # a reader opening the FIFO would block forever
     assert (planted.html / "ttsbench" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("link", [True, False])
+def test_a_snapshot_sees_a_result_rewritten_or_removed_after_it_was_taken(planted, tmp_path, link):
+    """With asv publish the results are linked (two readers); alone, the loader reads them in
+    place: either way the stamps show a file rewritten, or removed, since."""
+    from ttsbench.site.snapshot import ResultsChanged, results_snapshot
+
+    first, second = sorted(planted.results.glob("*/*-virtualenv-*.json"))[:2]
+    with results_snapshot(planted.results, tmp_path / "html", link=link) as snapshot:
+        assert (snapshot.results == planted.results) is not link
+        assert (tmp_path / ".html-snapshot").is_dir() is link
+        snapshot.verify()
+        first.write_text(first.read_text() + " ")
+        with pytest.raises(ResultsChanged, match=first.name):
+            snapshot.verify()
+    assert not (tmp_path / ".html-snapshot").exists()
+    with results_snapshot(planted.results, tmp_path / "html", link=link) as snapshot:
+        second.unlink()
+        if link:
+            snapshot.verify()  # the link keeps what was taken
+        else:
+            with pytest.raises(ResultsChanged, match=second.name):
+                snapshot.verify()

@@ -76,7 +76,7 @@ def publish(load: Callable[[Path], SiteData], results: Path, html_dir: Path, *,
 
 def _publish_once(load, results: Path, html_dir: Path, asv_config: Path | None):
     timings = Timings()
-    with results_snapshot(results, html_dir) as snapshot:
+    with results_snapshot(results, html_dir, link=asv_config is not None) as snapshot:
         started = time.perf_counter()
         site = load(snapshot.results)
         timings.load = time.perf_counter() - started

@@ -7,7 +7,9 @@ systems) every regular file of the results dir into ``.<html dir>-snapshot/resul
 html dir, with each file's size and mtime; both readers read the snapshot, and
 :meth:`Snapshot.verify` (called just before the swap) checks that no linked file was rewritten
 meanwhile. Files added later are simply not in this publish. Non-regular files (a FIFO named
-``*.json``) are left out, so no reader blocks on them.
+``*.json``) are left out, so no reader blocks on them. With one reader (``--no-asv``) the files
+are read where they are: the stamps alone show a file rewritten while publishing, and linking a
+thousand files (and removing the links) was a tenth of a one-commit publish.
 """
 
 from __future__ import annotations
@@ -29,17 +31,21 @@ class ResultsChanged(TtsbenchError):
 
 
 class Snapshot:
-    def __init__(self, root: Path, results: Path):
-        self.root, self.source = root, results
-        self.results = root / "results"
+    """The results as a publish reads them: linked under ``root`` (``link``) or in place."""
+
+    def __init__(self, root: Path, results: Path, link: bool = True):
+        self.root, self.source, self.link = root, results, link
+        self.results = root / "results" if link else results
         self.stamps: dict[Path, tuple[int, int]] = {}
 
     def take(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
-        self.results.mkdir(parents=True)
+        if self.link:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.results.mkdir(parents=True)
         for folder, _, files in os.walk(self.source):
             target = self.results / Path(folder).relative_to(self.source)
-            target.mkdir(exist_ok=True)
+            if self.link:
+                target.mkdir(exist_ok=True)
             for name in files:
                 source = Path(folder) / name
                 try:
@@ -49,17 +55,21 @@ class Snapshot:
                 if not stat.S_ISREG(info.st_mode):
                     continue
                 copy = target / name
-                try:
-                    os.link(source, copy)
-                except OSError:
-                    shutil.copy2(source, copy)
+                if self.link:
+                    try:
+                        os.link(source, copy)
+                    except OSError:
+                        shutil.copy2(source, copy)
                 self.stamps[copy] = (info.st_size, info.st_mtime_ns)
 
     def verify(self) -> None:
         """Raise :class:`ResultsChanged` when a snapshot file was rewritten since :meth:`take`."""
         for path, stamp in self.stamps.items():
-            info = path.stat()
-            if (info.st_size, info.st_mtime_ns) != stamp:
+            try:
+                info = path.stat()
+            except OSError:  # removed (read in place)
+                info = None
+            if info is None or (info.st_size, info.st_mtime_ns) != stamp:
                 raise ResultsChanged(
                     f"{self.source / path.relative_to(self.results)} was rewritten while publishing; "
                     "the site was not replaced: publish again when asv has finished writing"
@@ -82,11 +92,13 @@ class Snapshot:
 
 
 @contextlib.contextmanager
-def results_snapshot(results: Path, html_dir: Path):
-    """A :class:`Snapshot` of ``results`` beside ``html_dir``, removed afterwards."""
-    snapshot = Snapshot(html_dir.parent / f".{html_dir.name}-snapshot", Path(results))
+def results_snapshot(results: Path, html_dir: Path, link: bool = True):
+    """A :class:`Snapshot` of ``results`` beside ``html_dir`` (linked unless not ``link``),
+    removed afterwards."""
+    snapshot = Snapshot(html_dir.parent / f".{html_dir.name}-snapshot", Path(results), link)
     try:
         snapshot.take()
         yield snapshot
     finally:
-        shutil.rmtree(snapshot.root, ignore_errors=True)
+        if link:
+            shutil.rmtree(snapshot.root, ignore_errors=True)

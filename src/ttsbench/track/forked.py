@@ -8,12 +8,13 @@ all work stays in this process.
 
 from __future__ import annotations
 
-import concurrent.futures
-import concurrent.futures.process
 import gc
-import multiprocessing
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: a run with one share (most) never needs them
+    import concurrent.futures
 
 
 def cores() -> int:
@@ -34,6 +35,9 @@ def pool(processes: int) -> concurrent.futures.ProcessPoolExecutor:
 
     Each worker first freezes the objects it inherited out of the garbage collector's reach:
     a collection would otherwise walk them all and copy every page they sit on."""
+    import concurrent.futures
+    import multiprocessing
+
     return concurrent.futures.ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
                                                   initializer=gc.freeze)
 
@@ -56,9 +60,11 @@ def run_shares(count: int, shares: int, here, apart) -> list:
 def result(future: concurrent.futures.Future, here, *args):
     """A worker's result; ``here(*args)`` in this process when the worker died (killed for
     memory, say), so a lost worker costs time, not the run."""
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         return future.result()
-    except concurrent.futures.process.BrokenProcessPool:
+    except BrokenProcessPool:
         return here(*args)
 
 
