@@ -1,6 +1,7 @@
 """`ttsbench publish`: the tracker's pages, series data, exports, feed and incremental rebuilds."""
 
 import csv
+import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -51,6 +52,15 @@ def _calls(path, function):
     return json.loads(f"[{text[len(function) + 10:-3]}]")
 
 
+def _points(path):
+    """The arguments of each ``ttsbench.points(...)`` call of a data script (one per line)."""
+    text = path.read_text()
+    assert text.endswith(");\n")
+    calls = text.splitlines()
+    assert all(c.startswith("ttsbench.points(") and c.endswith(");") for c in calls)
+    return [json.loads(f"[{c[len('ttsbench.points('):-2]}]") for c in calls]
+
+
 def test_benchmark_page_carries_absolute_values_changes_and_commits(planted):
     assert publish(planted) == 0
     site = planted.html / "ttsbench"
@@ -64,9 +74,10 @@ def test_benchmark_page_carries_absolute_values_changes_and_commits(planted):
     scripts = re.findall(r'<script src="\.\./([^"]+)"', page)
     assert all((site / src).is_file() for src in scripts)
     assert any(re.fullmatch(r"static/plotly-[0-9a-f]{10}\.min\.js", src) for src in scripts)
-    data = next(site / src for src in scripts if src.startswith(f"data/{REGRESSED}@"))
-    benchmark, ident, chunk, series = _calls(data, "points")
-    assert (benchmark, ident, chunk) == (REGRESSED, group["id"], 0)
+    [(chunk, series)] = [(k, series) for src in scripts if src.startswith("data/") and "commits-" not in src
+                         for benchmark, ident, k, series in _points(site / src)
+                         if (benchmark, ident) == (REGRESSED, group["id"])]
+    assert chunk == 0  # 40 commits: one chunk, the open one, in a shared tail file
     x, values, low, high = series["size=10"]
     assert x == list(range(40))
     # Absolute values in seconds (the fixture's level is 1e-3 * size), stepping up 30 % at 25.
@@ -112,13 +123,12 @@ def test_a_new_commit_rewrites_only_the_last_chunks(planted, monkeypatch, capsys
     after = json.loads((site / "status.json").read_text())["files"]
     redone = sorted(name for name in after if after[name] != before.get(name))
     data = [name for name in redone if name.startswith("data/") and name != "data/manifest.js"]
-    # 40 commits in chunks of 8: commit 39 lands in chunk 4 of the commits and of each benchmark.
-    assert data == ["data/bench_planted.TimeKernel.time_kernel_0@planted-box--virtualenv-py3.11-4.js",
-                    "data/bench_planted.TimeKernel.time_kernel_1@planted-box--virtualenv-py3.11-4.js",
-                    "data/commits-4.js"]
+    # 40 commits in chunks of 8: commit 39 lands in chunk 4, the open one: in the commits' file
+    # and in the one tail file of both benchmarks.
+    assert data == ["data/commits-4.js", "data/tail-0.js"]
     # kernel_0 has no change: its page stays; kernel_1's change statistics gain a commit.
     assert [name for name in redone if name.startswith("benchmarks/")] in ([], [pages.benchmark_page(REGRESSED)])
-    assert sum(name.startswith("data/") for name in after) == 2 * 5 + 5 + 1
+    assert sum(name.startswith("data/") for name in after) == 2 * 4 + 1 + 5 + 1
     assert " 0 reused" not in capsys.readouterr().out
 
 
@@ -168,12 +178,15 @@ def test_a_rebuild_reuses_unchanged_files_and_redoes_what_changed(planted, capsy
     result_file = next(planted.results.glob(f"*/{planted.commits[-1][:8]}-*.json"))
     data = json.loads(result_file.read_text())
     data["results"]["bench_planted.TimeKernel.time_kernel_1"][0][0] *= 1.001
+    tail = {call[0]: call for call in _points(site / "data" / "tail-0.js")}
     result_file.write_text(json.dumps(data))
     assert publish(planted) == 0
     changed = json.loads((site / "status.json").read_text())["files"]
     redone = {name for name in changed if changed[name] != status.get(name)}
-    assert any("time_kernel_1" in name and name.endswith(".js") for name in redone)
-    assert not any("time_kernel_0" in name for name in redone)
+    assert "data/tail-0.js" in redone and not any("time_kernel_0" in name for name in redone)
+    now = {call[0]: call for call in _points(site / "data" / "tail-0.js")}
+    kernel_0, kernel_1 = "bench_planted.TimeKernel.time_kernel_0", "bench_planted.TimeKernel.time_kernel_1"
+    assert now[kernel_0] == tail[kernel_0] and now[kernel_1] != tail[kernel_1]
 
 
 def test_the_swap_leaves_no_build_directory_behind(planted):
@@ -328,6 +341,45 @@ def test_data_file_names_stay_within_file_system_limits():
     short = group("virtualenv-py3.11")
     assert short.stem == f"data/{REGRESSED}@box--virtualenv-py3.11"
     long_a, long_b = group("virtualenv-py3.11-" + "x" * 300 + "-a"), group("virtualenv-py3.11-" + "x" * 300 + "-b")
-    [path] = [f.path for f in seriesdata.group_files(long_a, {"a" * 40: 0})]
+    positions = {"a" * 40: 0, **{f"{i:040x}": i for i in range(1, seriesdata.CHUNK + 1)}}
+    # chunk 0 is closed (the newest commit opened chunk 1): a file of its own
+    [path] = [f.path for f in seriesdata.series_files([long_a], positions)[0]]
     assert path.startswith(long_a.stem) and len(path.split("/")[-1].encode()) <= 255
     assert long_a.stem != long_b.stem
+
+
+def test_closed_chunks_have_a_file_per_group_and_the_open_one_a_tail_per_few_groups(monkeypatch):
+    """A new commit changes the open chunk only: its data for TAIL_GROUPS groups is one file."""
+    import numpy as np
+
+    from ttsbench.track.history import Series
+
+    monkeypatch.setattr(seriesdata, "CHUNK", 4)
+    monkeypatch.setattr(seriesdata, "TAIL_GROUPS", 2)
+    commits = tuple(f"{i:040x}" for i in range(10))  # chunks 0 and 1 closed, 2 (8, 9) open
+    positions = {c: i for i, c in enumerate(commits)}
+
+    def group(name, upto):
+        one = Series(machine="box", env="py", benchmark=name, param_key="", params={}, unit="seconds",
+                     higher_is_better=False, commits=commits[:upto], dates=np.zeros(upto, "datetime64[ns]"),
+                     values=np.arange(1.0, upto + 1), ci_low=np.arange(upto) + 0.5,
+                     ci_high=np.arange(upto) + 1.5, samples=None)
+        return seriesdata.Group(name, "box", "py", [one])
+
+    groups = [group("a", 10), group("b", 10), group("c", 10), group("old", 6)]
+    files, where = seriesdata.series_files(groups, positions)
+    by_path = {f.path: f for f in files}
+    assert sorted(by_path) == sorted([f"{g.stem}-{k}.js" for g in groups for k in (0, 1)]
+                                     + ["data/tail-0.js", "data/tail-1.js"])
+    assert where[0] == {0: f"{groups[0].stem}-0.js", 1: f"{groups[0].stem}-1.js", 2: "data/tail-0.js"}
+    assert where[2][2] == "data/tail-1.js" and where[3] == {0: f"{groups[3].stem}-0.js",
+                                                            1: f"{groups[3].stem}-1.js"}
+    tail = by_path["data/tail-0.js"].produce()
+    calls = [json.loads(f"[{line[len('ttsbench.points('):-2]}]") for line in tail.splitlines()]
+    assert [(c[0], c[2], c[3][""][0], c[3][""][1]) for c in calls] == [("a", 2, [8, 9], [9, 10]),
+                                                                       ("b", 2, [8, 9], [9, 10])]
+    # one more result in the open chunk: the tail file of its group changes, nothing else
+    changed = dataclasses.replace(groups[1], series=[dataclasses.replace(
+        groups[1].series[0], values=np.r_[groups[1].series[0].values[:9], 11.0])])
+    again = {f.path: f.digest for f in seriesdata.series_files([groups[0], changed, *groups[2:]], positions)[0]}
+    assert [p for p in again if again[p] != by_path[p].digest] == ["data/tail-0.js"]

@@ -66,10 +66,17 @@ def build_tracker_pages(site: SiteData, out: Path, previous: Path) -> BuildStats
         "has_compare": site.comparison is not None,
     }
     groups = _groups(site.history)
+    in_order = [group for benchmark in sorted(groups) for group in groups[benchmark]]
+    files, where = seriesdata.series_files(in_order, positions)
+    for data in bar(files, "site", "data file"):
+        writer.text(data.path, data.digest, data.produce)
+    placed: dict[str, list] = {}
+    for group, chunk_files in zip(in_order, where):
+        placed.setdefault(group.benchmark, []).append((group, chunk_files))
     manifest = {"remote": site.remote, "chunk": seriesdata.CHUNK, "groups": [], "changes": []}
-    for benchmark in bar(sorted(groups), "site", "benchmark"):
-        manifest["groups"] += _benchmark_files(writer, env, common, site, groups[benchmark],
-                                               positions, static["plotly"], commit_scripts)
+    for benchmark in sorted(placed):
+        manifest["groups"] += _benchmark_page(writer, env, common, site, placed[benchmark],
+                                              positions, static["plotly"], commit_scripts)
     manifest["changes"] = [[r["benchmark"], _ident(r), r["param_key"], r["commit"], r["kind"],
                             r["detection"]] for r in site.rows]
     text = f"ttsbench.manifest({json.dumps(manifest, separators=(',', ':'))});\n"
@@ -110,26 +117,23 @@ def _ident(row: dict) -> str:
     return f"{pages.slug(row['machine'])}--{pages.slug(row['env'])}"
 
 
-def _benchmark_files(writer, env, common, site: SiteData, groups: list[Group], positions,
-                     plotly: str, commit_scripts: list[str]) -> list[list]:
-    """The benchmark's data files and page; its entries of the commit page's manifest."""
-    benchmark = groups[0].benchmark
+def _benchmark_page(writer, env, common, site: SiteData, groups: list[tuple[Group, dict]],
+                    positions, plotly: str, commit_scripts: list[str]) -> list[list]:
+    """The benchmark's page from its groups, each with the data file of each of its chunks;
+    their entries of the commit page's manifest."""
+    benchmark = groups[0][0].benchmark
     rows = sorted((r for r in site.rows if r["benchmark"] == benchmark),
                   key=lambda r: r["date"], reverse=True)
     spec_groups, scripts, entries = [], [], []
-    for group in groups:
-        files = seriesdata.group_files(group, positions)
-        for data in files:
-            writer.text(data.path, data.digest, data.produce)
-            scripts.append(data.path)
-        chunks = seriesdata.group_chunks(files)
+    for group, files in groups:
+        scripts += [files[k] for k in sorted(files) if files[k] not in scripts]
         spec_groups.append({
             "id": group.ident, "machine": group.machine, "env": group.env,
             "unit": group.series[0].unit,
             "series": [{"key": s.param_key, "label": s.param_key or benchmark} for s in group.series],
         })
-        entries.append([benchmark, pages.benchmark_page(benchmark), group.stem, group.ident,
-                        group.machine, group.env, group.series[0].unit, chunks])
+        entries.append([benchmark, pages.benchmark_page(benchmark), files, group.ident,
+                        group.machine, group.env, group.series[0].unit])
     spec = {
         "benchmark": benchmark, "remote": site.remote, "groups": spec_groups,
         "changes": [{"group": _ident(r), "key": r["param_key"], "pos": positions[r["commit"]],

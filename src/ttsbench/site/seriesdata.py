@@ -2,13 +2,15 @@
 
 Commits are numbered by their place in history (0 = oldest). Chunk ``k`` holds positions
 ``[k * CHUNK, (k + 1) * CHUNK)``: ``data/commits-<k>.js`` gives their hash, date, author and
-subject; ``data/<benchmark>@<machine>--<env>-<k>.js`` (:attr:`Group.stem`) gives, for each
-parameter combination of that benchmark on that machine/env, the positions, values and CI bounds
-that fall in chunk ``k``.
-A new commit changes only the last chunk of the series that have a result for it: older chunks
-keep their digest and the build reuses them. The files are scripts that call ``ttsbench.commits``
-and ``ttsbench.points`` (static/site.js), so pages load them with ``<script>`` tags: no fetch,
-and ``file://`` works offline.
+subject. A closed chunk (any but the newest commit's) of a benchmark on one machine/env is
+``data/<benchmark>@<machine>--<env>-<k>.js`` (:attr:`Group.stem`): for each parameter
+combination, the positions, values and CI bounds that fall in chunk ``k``. The open chunk, the
+one a new commit changes, is shared: ``data/tail-<n>.js`` holds it for ``TAIL_GROUPS``
+consecutive groups, so a new commit rewrites a file per ``TAIL_GROUPS`` groups, not one per
+group (a file costs its creation, half a millisecond here, whatever its size), and older chunks
+keep their digest and are reused. The files are scripts that call ``ttsbench.commits`` and
+``ttsbench.points`` (static/site.js), so pages load them with ``<script>`` tags: no fetch, and
+``file://`` works offline.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from ttsbench.site.pages import slug
 from ttsbench.track.history import Series
 
 CHUNK = 256
+TAIL_GROUPS = 8
 MAX_NAME = 200  # bytes of a data file's name before -<k>.js (file systems allow 255)
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,15 +94,43 @@ def commit_files(positions: dict[str, int], info: dict[str, dict]) -> list[DataF
     return files
 
 
-def group_files(group: Group, positions: dict[str, int]) -> list[DataFile]:
-    """``<folder>/<ident>-<k>.js`` for each chunk k in which the group has a result."""
-    located = [(one, np.fromiter((positions[c] for c in one.commits), int, len(one.commits)))
-               for one in group.series]
-    chunks = sorted({int(k) for _, x in located for k in np.unique(x // CHUNK)})
-    files = []
-    for k in chunks:
+def series_files(groups: list[Group], positions: dict[str, int]) -> tuple[list[DataFile], list[dict]]:
+    """The data files of ``groups`` (in site order) and, for each group, which file holds each
+    of its chunks: closed chunks a file per group, the open one a tail file per
+    ``TAIL_GROUPS`` groups (see the module docstring)."""
+    open_chunk = (len(positions) - 1) // CHUNK
+    files, where, tails = [], [], {}
+    located: dict[tuple, np.ndarray] = {}  # the series of a group mostly share their commits
+    for i, group in enumerate(groups):
+        paths = {}
+        for k, digest, parts in _group_chunks(group, positions, located):
+            if k == open_chunk:
+                paths[k] = f"data/tail-{i // TAIL_GROUPS}.js"
+                tails.setdefault(paths[k], []).append((digest, group, parts))
+            else:
+                paths[k] = f"{group.stem}-{k}.js"
+                files.append(DataFile(paths[k], digest,
+                                      lambda k=k, group=group, parts=parts: _points_script(group, k, parts)))
+        where.append(paths)
+    for path, members in tails.items():
+        digest = hashlib.sha1(" ".join(d for d, _, _ in members).encode()).hexdigest()
+        files.append(DataFile(path, digest, lambda members=members: "".join(
+            _points_script(group, open_chunk, parts) for _, group, parts in members)))
+    return files, where
+
+
+def _group_chunks(group: Group, positions: dict[str, int], located: dict):
+    """(k, digest, per-series arrays) of each chunk ``k`` in which the group has a result."""
+    placed = []
+    for one in group.series:
+        x = located.get(one.commits)
+        if x is None:
+            x = located[one.commits] = np.fromiter((positions[c] for c in one.commits), int,
+                                                   len(one.commits))
+        placed.append((one, x))
+    for k in sorted({int(k) for _, x in placed for k in np.unique(x // CHUNK)}):
         parts = []
-        for one, x in located:
+        for one, x in placed:
             lo, hi = np.searchsorted(x, [k * CHUNK, (k + 1) * CHUNK])
             if lo < hi:
                 parts.append((one.param_key, x[lo:hi], one.values[lo:hi], one.ci_low[lo:hi],
@@ -109,14 +140,7 @@ def group_files(group: Group, positions: dict[str, int]) -> list[DataFile]:
             digest.update(key.encode() + b"\0")
             for array in arrays:
                 digest.update(np.ascontiguousarray(array, dtype=float).tobytes())
-        files.append(DataFile(f"{group.stem}-{k}.js", digest.hexdigest(),
-                              lambda k=k, parts=parts: _points_script(group, k, parts)))
-    return files
-
-
-def group_chunks(files: list[DataFile]) -> list[int]:
-    """The chunk numbers of a group's files (the page lists one script per chunk)."""
-    return [int(f.path.rsplit("-", 1)[1].removesuffix(".js")) for f in files]
+        yield k, digest.hexdigest(), parts
 
 
 def _points_script(group: Group, k: int, parts) -> str:

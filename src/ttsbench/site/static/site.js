@@ -168,9 +168,12 @@ var ttsbench = (function () {
       (store.commits[pos + 1] ? " · next: <a href=\"#" + store.commits[pos + 1][0] + "\">" + store.commits[pos + 1][0].slice(0, 10) + "</a>" : "") + "</p>";
     var chunks = [Math.floor(pos / m.chunk)];
     if (pos > 0 && Math.floor((pos - 1) / m.chunk) !== chunks[0]) chunks.push(chunks[0] - 1);
-    var scripts = [];
+    var scripts = [];  // g[2]: the file that holds each chunk (a tail file serves several groups)
     m.groups.forEach(function (g) {
-      chunks.forEach(function (k) { if (g[7].indexOf(k) >= 0) scripts.push(root + g[2] + "-" + k + ".js"); });
+      chunks.forEach(function (k) {
+        var file = g[2][k];
+        if (file && scripts.indexOf(root + file) < 0) scripts.push(root + file);
+      });
     });
     loadScripts(scripts, function () { commitTable(root, m, pos, c[0]); });
   }
