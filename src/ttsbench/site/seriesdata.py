@@ -128,7 +128,10 @@ def _group_chunks(group: Group, positions: dict[str, int], located: dict):
             x = located[one.commits] = np.fromiter((positions[c] for c in one.commits), int,
                                                    len(one.commits))
         placed.append((one, x))
-    for k in sorted({int(k) for _, x in placed for k in np.unique(x // CHUNK)}):
+    present = np.zeros(chunk_count(len(positions)), bool)
+    for _, x in placed:
+        present[x // CHUNK] = True
+    for k in np.flatnonzero(present).tolist():
         parts = []
         for one, x in placed:
             lo, hi = np.searchsorted(x, [k * CHUNK, (k + 1) * CHUNK])

@@ -176,21 +176,27 @@ def series_from_table(table, results_dir: Path, *, repo=None, machine=None, env=
                      dtype=np.int64).astype("datetime64[ms]").astype("datetime64[ns]")
     commits = np.array([f[5] for f in files], dtype=object)
     stamps = np.array([[_commit_key(f[5]), f[1], f[2]] for f in files], dtype=np.int64).reshape(-1, 3)
+    # Every column gathered once, in series order; each series gets slices (views) of them.
+    column = {name: rows[name][at] for name in ("value", "ci_low", "ci_high", "sample_start", "combo")}
+    counts, dates, stamps = rows["n_samples"][at].astype(np.int64), dates[file_of], stamps[file_of]
+    shared: dict[bytes, tuple] = {}  # series run at the same commits share one tuple of them
     found = []
     for i, (machine_name, env_name, name, param_key) in enumerate(keys):
-        rows_at, files_at = at[bounds[i]:bounds[i + 1]], file_of[bounds[i]:bounds[i + 1]]
+        mine = slice(bounds[i], bounds[i + 1])
+        files_at = file_of[mine]
         unit = _unit(name, benchmarks.get(name))
-        counts = rows["n_samples"][rows_at].astype(np.int64)
+        commits_at = shared.get(files_at.tobytes())
+        if commits_at is None:
+            commits_at = shared[files_at.tobytes()] = tuple(commits[files_at])
         found.append(Series(
             machine=machine_name, env=env_name, benchmark=name, param_key=param_key,
-            params=ast.literal_eval(table.combos[int(rows["combo"][rows_at[0]])][2]), unit=unit,
+            params=ast.literal_eval(table.combos[int(column["combo"][bounds[i]])][2]), unit=unit,
             higher_is_better=is_higher_better(name, unit, higher_is_better),
-            commits=tuple(commits[files_at]), dates=dates[files_at],
-            values=rows["value"][rows_at], ci_low=rows["ci_low"][rows_at],
-            ci_high=rows["ci_high"][rows_at],
-            samples=RaggedSamples(rows["samples"], rows["sample_start"][rows_at], counts)
-            if counts.any() else None,
-            stamps=stamps[files_at],
+            commits=commits_at, dates=dates[mine], values=column["value"][mine],
+            ci_low=column["ci_low"][mine], ci_high=column["ci_high"][mine],
+            samples=RaggedSamples(rows["samples"], column["sample_start"][mine], counts[mine])
+            if counts[mine].any() else None,
+            stamps=stamps[mine],
         ))
     return found, order
 
