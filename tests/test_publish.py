@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 
@@ -383,3 +384,26 @@ def test_closed_chunks_have_a_file_per_group_and_the_open_one_a_tail_per_few_gro
         groups[1].series[0], values=np.r_[groups[1].series[0].values[:9], 11.0])])
     again = {f.path: f.digest for f in seriesdata.series_files([groups[0], changed, *groups[2:]], positions)[0]}
     assert [p for p in again if again[p] != by_path[p].digest] == ["data/tail-0.js"]
+
+
+def test_compiled_templates_are_kept_in_the_cache(planted, tmp_path):
+    """jinja2's bytecode cache in --cache: the next publish does not compile the templates
+    again; a cache that cannot be written is no cache, not an error."""
+    cache = planted.repo / ".asv" / "cache"
+    assert publish(planted) == 0
+    kept = sorted((cache / "templates").glob("__jinja2_*.cache"))
+    assert len(kept) >= 4  # dashboard, benchmark, commit page, feed (and what they include)
+    env = pages.environment(cache)
+    compiled = []
+    env.compile = lambda *a, **k: compiled.append(a) or pytest.fail("compiled again")
+    assert env.get_template("benchmark.html") is not None and compiled == []
+    fresh = pages.environment()
+    assert fresh.bytecode_cache is None
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    read_only.chmod(0o500)
+    try:
+        if not os.access(read_only, os.W_OK):  # (root may write anyway)
+            assert pages.environment(read_only).bytecode_cache is None
+    finally:
+        read_only.chmod(0o700)

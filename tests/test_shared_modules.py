@@ -44,6 +44,22 @@ def test_order_metadata_and_ranges(repo):
         gitrepo.commits_between(repo, hashes[2], hashes[0])
 
 
+def test_commit_metadata_is_kept_and_git_asked_only_for_new_commits(repo, tmp_path, monkeypatch):
+    hashes = [c.hexsha for c in reversed(list(repo.iter_commits()))]
+    cache = tmp_path / "cache"
+    first = gitrepo.commit_metadata(repo, hashes[:2] + ["f" * 40], cache)
+    assert sorted(first) == sorted(hashes[:2]) and first == gitrepo.commit_metadata(repo, hashes[:2])
+    asked = []
+    real = gitrepo._describe_commits
+    monkeypatch.setattr(gitrepo, "_describe_commits", lambda r, c: asked.append(c) or real(r, c))
+    again = gitrepo.commit_metadata(repo, hashes, cache)
+    assert asked == [[hashes[2]]]  # (and the unknown one is not asked again: it was not wanted)
+    assert again == gitrepo.commit_metadata(repo, hashes) and again[hashes[2]]["subject"] == "change 2"
+    assert gitrepo.commit_metadata(None, hashes, cache) == {}
+    (cache / gitrepo.COMMITS_CACHE).write_text("[not, json")
+    assert gitrepo.commit_metadata(repo, hashes, cache) == again  # a broken cache is asked afresh
+
+
 @pytest.mark.parametrize("url, web", [
     ("git@github.com:org/proj.git", "https://github.com/org/proj"),
     ("https://gitlab.com/org/proj.git", "https://gitlab.com/org/proj"),

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     project, results, html_dir = _asv_settings(args)
     site, stats, timings = publish(
         lambda snapshot: _site_data(args, project, results, snapshot), results, html_dir,
-        asv_config=None if args.no_asv else args.config, wait=args.wait,
+        asv_config=None if args.no_asv else args.config, wait=args.wait, cache_dir=args.cache,
     )
     print(
         f"published {html_dir}/ttsbench/index.html: {len(site.rows)} changes in "
@@ -103,7 +103,7 @@ def _site_data(args, project: str, results: Path, snapshot: Path):
             break  # every commit has one (most series hold every commit)
         dates.update(zip(one.commits, one.dates))
     info = {c: {"date": str(d.astype("datetime64[m]"))} for c, d in dates.items()}
-    info.update(gitrepo.commit_metadata(repo, info))
+    info.update(gitrepo.commit_metadata(repo, info, args.cache))
     remote = gitrepo.remote_url(repo)
     return SiteData(
         project=project, history=loaded.history,

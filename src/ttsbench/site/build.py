@@ -48,11 +48,12 @@ class SiteData:
     comparison: dict | None = None
 
 
-def build_tracker_pages(site: SiteData, out: Path, previous: Path) -> BuildStats:
-    """Write the tracker's pages into ``out``, reusing unchanged files from ``previous``."""
+def build_tracker_pages(site: SiteData, out: Path, previous: Path, cache_dir: Path | None = None) -> BuildStats:
+    """Write the tracker's pages into ``out``, reusing unchanged files from ``previous``
+    (compiled templates kept in ``cache_dir``, see :func:`ttsbench.site.pages.environment`)."""
     out.mkdir(parents=True)
     writer = Writer(out, previous)
-    env = pages.environment()
+    env = pages.environment(cache_dir)
     static = {name: _static(writer, name) for name in ("site.js", "style.css")}
     static["plotly"] = _plotly(writer)
     positions = seriesdata.commit_positions(site.order)

@@ -7,8 +7,11 @@ graph of a series is ``../index.html#<benchmark>?machine=..&p-<param>=..`` (asv'
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
@@ -19,9 +22,20 @@ from ttsbench.track.history import HistoryChange
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
 
 
-def environment() -> jinja2.Environment:
+def environment(cache_dir: Path | None = None) -> jinja2.Environment:
+    """The templates' environment; with ``cache_dir``, compiled templates are kept in its
+    ``templates/`` folder (jinja2's bytecode cache: compiling them was a twentieth of a
+    one-commit publish), unless that folder cannot be written."""
+    bytecode = None
+    if cache_dir is not None:
+        folder = Path(cache_dir) / "templates"
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            bytecode = jinja2.FileSystemBytecodeCache(str(folder))
     return jinja2.Environment(
         loader=jinja2.PackageLoader("ttsbench.site", "templates"),
+        bytecode_cache=bytecode,
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -56,8 +56,10 @@ def run_asv_publish(config: Path, out_dir: Path, cwd: Path) -> None:
 
 
 def publish(load: Callable[[Path], SiteData], results: Path, html_dir: Path, *,
-            asv_config: Path | None, wait: float = 600.0) -> tuple[SiteData, BuildStats, Timings]:
-    """Build asv's site (unless ``asv_config`` is None) and ours from one snapshot; swap it in.
+            asv_config: Path | None, wait: float = 600.0,
+            cache_dir: Path | None = None) -> tuple[SiteData, BuildStats, Timings]:
+    """Build asv's site (unless ``asv_config`` is None) and ours from one snapshot; swap it in
+    (``cache_dir``: the tracker's cache, where compiled templates are kept too).
 
     A result file rewritten while publishing discards that build: publish starts again from a new
     snapshot, up to ``ATTEMPTS`` times, then stops with one line.
@@ -68,13 +70,13 @@ def publish(load: Callable[[Path], SiteData], results: Path, html_dir: Path, *,
     with safety.publish_lock(html_dir, wait):
         for _ in range(ATTEMPTS - 1):
             try:
-                return _publish_once(load, Path(results), html_dir, asv_config)
+                return _publish_once(load, Path(results), html_dir, asv_config, cache_dir)
             except ResultsChanged as exc:
                 print(f"{exc.args[0].split(';')[0]}; publishing again from a new snapshot", file=sys.stderr)
-        return _publish_once(load, Path(results), html_dir, asv_config)
+        return _publish_once(load, Path(results), html_dir, asv_config, cache_dir)
 
 
-def _publish_once(load, results: Path, html_dir: Path, asv_config: Path | None):
+def _publish_once(load, results: Path, html_dir: Path, asv_config: Path | None, cache_dir: Path | None):
     timings = Timings()
     with results_snapshot(results, html_dir, link=asv_config is not None) as snapshot:
         started = time.perf_counter()
@@ -88,7 +90,7 @@ def _publish_once(load, results: Path, html_dir: Path, asv_config: Path | None):
                 run_asv_publish(snapshot.asv_config(asv_config), building, Path(asv_config).absolute().parent)
                 timings.asv = time.perf_counter() - started
             started = time.perf_counter()
-            stats = build_tracker_pages(site, building / TRACKER_DIR, html_dir / TRACKER_DIR)
+            stats = build_tracker_pages(site, building / TRACKER_DIR, html_dir / TRACKER_DIR, cache_dir)
             _link_from_asv_pages(building)
             safety.mark(building)
             building.chmod(0o755)

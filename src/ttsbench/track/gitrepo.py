@@ -8,12 +8,15 @@ it becomes a Repo. gitpython is imported lazily so that ``ttsbench --help`` stay
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import json
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from ttsbench.errors import TtsbenchError
+from ttsbench.files import write_atomic
 
 if TYPE_CHECKING:
     import git
@@ -78,16 +81,38 @@ def head_commit(repo: git.Repo | None) -> str | None:
     return full_hash(repo, "HEAD")
 
 
-def commit_metadata(repo: git.Repo | None, commits: Iterable[str]) -> dict[str, dict]:
+COMMITS_CACHE = "commits.json"
+
+
+def commit_metadata(repo: git.Repo | None, commits: Iterable[str],
+                    cache_dir: Path | str | None = None) -> dict[str, dict]:
     """Author, date (committer's, ISO) and subject of each commit git knows (empty without a repository).
 
     One ``git cat-file --batch`` for all of them: the site asks for every commit of the history,
-    and gitpython's commit objects cost about a millisecond each.
+    and gitpython's commit objects cost about a millisecond each. A commit's metadata never
+    changes, so with ``cache_dir`` it is kept in ``commits.json`` there and git is asked only
+    for commits it has not described before (an unwritable cache just is not kept).
     """
     repo = as_repo(repo)
     commits = sorted(set(commits))
     if repo is None or not commits:
         return {}
+    path = None if cache_dir is None else Path(cache_dir) / COMMITS_CACHE
+    try:
+        known = json.loads(path.read_bytes()) if path is not None else {}
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    missing = [c for c in commits if c not in known]
+    found = _describe_commits(repo, missing) if missing else {}
+    if found and path is not None:
+        with contextlib.suppress(OSError):
+            write_atomic(path, json.dumps({**known, **found}))
+    return {c: found.get(c) or known[c] for c in commits if c in found or c in known}
+
+
+def _describe_commits(repo: git.Repo, commits: list[str]) -> dict[str, dict]:
     try:
         out = repo.git.execute(["git", "cat-file", "--batch"], istream=subprocess.PIPE,
                                as_process=True)

@@ -67,7 +67,7 @@ def load_history(results_dir: Path | str, *, config: TrackerConfig, repo=None,
     if since:
         first = order[resolve_commit(since, list(order), repo=repo)]
         changes = [c for c in changes if order[c.commit] >= first]
-    changes = history.with_metadata(changes, gitrepo.commit_metadata(repo, {c.commit for c in changes}))
+    changes = history.with_metadata(changes, gitrepo.commit_metadata(repo, {c.commit for c in changes}, cache_dir))
     changes.sort(key=lambda c: (order[c.commit], c.machine, c.env, c.benchmark, c.param_key))
     return LoadedHistory(found.series, changes, order, table.warnings + found.warnings)
 
