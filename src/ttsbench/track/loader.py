@@ -99,12 +99,12 @@ def _machine_name(folder: Path, warnings: list[str]) -> str:
 def _regular_json_files(folder: Path, warnings: list[str]) -> list[Path]:
     """The result files of a machine folder: regular ``*.json`` files only (a FIFO is never opened)."""
     try:
-        with os.scandir(folder) as entries:
-            return sorted(
-                Path(entry.path) for entry in entries
+        with os.scandir(folder) as entries:  # sorted by name (as strings: Paths sort slowly)
+            return [Path(path) for _, path in sorted(
+                (entry.name, entry.path) for entry in entries
                 if entry.name.endswith(".json") and entry.name not in NOT_RESULT_FILES
                 and entry.is_file()
-            )
+            )]
     except OSError as exc:
         warnings.append(f"skipped {folder}: cannot list it ({exc.strerror or exc}); check its permissions")
         return []

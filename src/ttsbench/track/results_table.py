@@ -12,6 +12,7 @@ read; an unwritable cache is one warning.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +40,10 @@ def load_table(results_dir: Path, cache_dir: Path | None, progress=None) -> Tabl
     benchmarks = loader.load_benchmarks(results_dir, warnings)
     new, keys = [], []
     for folder, paths in loader._result_files(results_dir, None, warnings):
+        inside = folder.name + os.sep  # (each file's path relative to the results dir)
         for path in paths:
-            stat = path.stat()
-            key = (str(path.relative_to(results_dir)), stat.st_size, stat.st_mtime_ns)
+            stat = os.stat(path)
+            key = (inside + path.name, stat.st_size, stat.st_mtime_ns)
             k = known.get(key)
             if k is None:
                 new.append((folder, path))
