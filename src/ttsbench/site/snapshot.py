@@ -36,25 +36,25 @@ class Snapshot:
     def __init__(self, root: Path, results: Path, link: bool = True):
         self.root, self.source, self.link = root, results, link
         self.results = root / "results" if link else results
-        self.stamps: dict[Path, tuple[int, int]] = {}
+        self.stamps: dict[str, tuple[int, int]] = {}  # (paths as strings: a thousand Paths cost ms)
 
     def take(self) -> None:
         if self.link:
             shutil.rmtree(self.root, ignore_errors=True)
             self.results.mkdir(parents=True)
         for folder, _, files in os.walk(self.source):
-            target = self.results / Path(folder).relative_to(self.source)
+            target = str(self.results / Path(folder).relative_to(self.source))
             if self.link:
-                target.mkdir(exist_ok=True)
+                os.makedirs(target, exist_ok=True)
             for name in files:
-                source = Path(folder) / name
+                source = os.path.join(folder, name)
                 try:
                     info = os.stat(source, follow_symlinks=False)
                 except OSError:
                     continue
                 if not stat.S_ISREG(info.st_mode):
                     continue
-                copy = target / name
+                copy = os.path.join(target, name)
                 if self.link:
                     try:
                         os.link(source, copy)
@@ -66,13 +66,13 @@ class Snapshot:
         """Raise :class:`ResultsChanged` when a snapshot file was rewritten since :meth:`take`."""
         for path, stamp in self.stamps.items():
             try:
-                info = path.stat()
+                info = os.stat(path)
             except OSError:  # removed (read in place)
                 info = None
             if info is None or (info.st_size, info.st_mtime_ns) != stamp:
                 raise ResultsChanged(
-                    f"{self.source / path.relative_to(self.results)} was rewritten while publishing; "
-                    "the site was not replaced: publish again when asv has finished writing"
+                    f"{self.source / Path(path).relative_to(self.results)} was rewritten while "
+                    "publishing; the site was not replaced: publish again when asv has finished writing"
                 )
 
     def asv_config(self, config: Path) -> Path:
