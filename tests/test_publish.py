@@ -407,3 +407,21 @@ def test_compiled_templates_are_kept_in_the_cache(planted, tmp_path):
             assert pages.environment(read_only).bytecode_cache is None
     finally:
         read_only.chmod(0o700)
+
+
+def test_asv_conf_paths_are_read_from_plain_and_commented_json(tmp_path):
+    """asv.conf.json as asv reads it (json5: comments, trailing commas), plain JSON the fast way."""
+    from ttsbench.cli._options import stored_paths
+
+    keys = ("project", "results_dir", "html_dir")
+    plain = tmp_path / "plain.json"
+    plain.write_text('{"project": "p", "results_dir": "r", "html_dir": "h"}')
+    commented = tmp_path / "commented.json"
+    commented.write_text('{\n  // the project\n  "project": "p",\n  "results_dir": "r", /* here */\n'
+                         '  "html_dir": "h",\n}\n')
+    assert stored_paths(plain, *keys) == stored_paths(commented, *keys) == ("p", "r", "h")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"project": "p", "results_dir": ')
+    missing = tmp_path / "missing.json"
+    missing.write_text('{"project": "p"}')
+    assert stored_paths(broken, *keys) is None and stored_paths(missing, *keys) is None
