@@ -4,9 +4,11 @@ Runs `asv publish`, then adds under <html_dir>/ttsbench/ (linked from asv's inde
 back): a dashboard of open and fixed regressions by severity with a filter over benchmark names,
 one page per benchmark with an interactive graph per machine/env (absolute values, CI band,
 changes marked, hover with the commit), a commit page, a comparison page with --compare, CSV and
-JSON exports and an Atom feed. Works offline from file://. See docs/site.md.
+JSON exports and an Atom feed. Works offline from file://. See docs/site.md. With --watch it
+keeps running and publishes again whenever asv writes results (a live site during a long
+`asv run`); Ctrl-C or SIGTERM stops it.
 
-Exit codes: 0 published, 2 bad usage, no results or asv publish failed.
+Exit codes: 0 published (or stopped watching), 2 bad usage, no results or asv publish failed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="history cache directory (default: %(default)s)")
     parser.add_argument("--no-asv", action="store_true",
                         help="skip `asv publish` (a results dir without its repository)")
+    parser.add_argument("--watch", action="store_true",
+                        help="keep running: publish again whenever asv writes results (Ctrl-C stops)")
     parser.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
                         help="how long to wait for another publish into the same html dir "
                              "(default: %(default)s)")
@@ -64,17 +68,49 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     project, results, html_dir = _asv_settings(args)
-    site, stats, timings = publish(
-        lambda snapshot: _site_data(args, project, results, snapshot), results, html_dir,
-        asv_config=None if args.no_asv else args.config, wait=args.wait, cache_dir=args.cache,
-    )
-    print(
-        f"published {html_dir}/ttsbench/index.html: {len(site.rows)} changes in "
-        f"{len(site.history.series)} series; {stats.rendered} files written "
-        f"({stats.bytes_written / 1e6:.1f} MB), {stats.reused} reused; load+history {timings.load:.2f} s, "
-        f"asv publish {timings.asv:.2f} s, site {timings.site:.2f} s, total {time.perf_counter() - started:.2f} s"
-    )
+
+    def once(started: float) -> None:
+        site, stats, timings = publish(
+            lambda snapshot: _site_data(args, project, results, snapshot), results, html_dir,
+            asv_config=None if args.no_asv else args.config, wait=args.wait, cache_dir=args.cache,
+        )
+        print(
+            f"published {html_dir}/ttsbench/index.html: {len(site.rows)} changes in "
+            f"{len(site.history.series)} series; {stats.rendered} files written "
+            f"({stats.bytes_written / 1e6:.1f} MB), {stats.reused} reused; load+history {timings.load:.2f} s, "
+            f"asv publish {timings.asv:.2f} s, site {timings.site:.2f} s, total {time.perf_counter() - started:.2f} s",
+            flush=True,
+        )
+
+    once(started)
+    if args.watch:
+        _watch(results, once)
     return EXIT_OK
+
+
+def _watch(results: Path, once) -> None:
+    """Publish again on every change of the results until Ctrl-C or SIGTERM (which lets a
+    publish under way finish); a failed publish is one line, and watching goes on."""
+    import signal
+    import sys
+    import threading
+
+    from ttsbench.site.watch import watch
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def again() -> None:
+        try:
+            once(time.perf_counter())
+        except TtsbenchError as exc:
+            print(f"ttsbench publish: error: {exc}; still watching", file=sys.stderr, flush=True)
+
+    try:
+        watch(results, again, stop, ready=lambda: print(
+            f"watching {results} for new results (Ctrl-C stops)", flush=True))
+    except KeyboardInterrupt:
+        pass
 
 
 def _site_data(args, project: str, results: Path, snapshot: Path):
