@@ -3,7 +3,8 @@
 A history of ``--commits`` commits x ``--benchmarks`` benchmarks (two parameter combinations
 each, raw samples; tests/history_fixtures.py) with its last commit's results held back. In one
 run: asv publish; ttsbench publish --no-asv cold (no cache, no site), warm (nothing new), and
-after the held-back commit is added; then asv publish again. Each row: wall-clock seconds, CPU
+after the held-back commit is added; then asv publish again; then, with the commit held back
+again, ``publish --watch`` running: from the commit's results landing to its site. Each row: wall-clock seconds, CPU
 seconds of the command, and ttsbench's own breakdown (load + history analysis, site build,
 files written). Also prints the site's size and the sizes of its pages.
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from history_fixtures import write_history  # noqa: E402
-from timing import run_timed  # noqa: E402 -- tools/timing.py
+from timing import run_timed, user_env  # noqa: E402 -- tools/timing.py
 
 ASV = [sys.executable, "-m", "asv", "publish"]
 TTSBENCH = [sys.executable, "-m", "ttsbench", "publish", "--no-asv"]
@@ -34,8 +37,34 @@ BREAKDOWN = re.compile(r"(\d+) files written \(([\d.]+) MB\), (\d+) reused; load
 
 def timed(name: str, command: list[str], cwd: Path) -> dict:
     done, wall, cpu = run_timed(command, cwd)
-    row = {"run": name, "wall s": f"{wall:.2f}", "CPU s": f"{cpu:.2f}"}
-    found = BREAKDOWN.search(done.stdout)
+    return _reported(name, {"wall s": f"{wall:.2f}", "CPU s": f"{cpu:.2f}"}, done.stdout)
+
+
+def watched(name: str, last: list[Path], held: Path, cwd: Path) -> dict:
+    """Seconds from the held-back results landing in the results dir to ``publish --watch``
+    reporting the site that has them (the watcher started and idle before)."""
+    watcher = subprocess.Popen([*TTSBENCH, "--watch"], cwd=cwd, stdout=subprocess.PIPE, text=True,
+                               env={**user_env(), "PYTHONUNBUFFERED": "1"})
+    try:
+        while not watcher.stdout.readline().startswith("watching "):
+            pass
+        time.sleep(1.0)  # idle, as a watcher is between two of asv's result files
+        started = time.perf_counter()
+        for path in last:
+            shutil.move(held / path.name, path)
+        line = watcher.stdout.readline()
+        wall = time.perf_counter() - started
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        watcher.wait(60)
+    return _reported(name, {"wall s": f"{wall:.2f}"}, line)
+
+
+def _reported(name: str, times: dict, output: str) -> dict:
+    """A table row: ``times`` and ttsbench's own breakdown from its ``output``; echoed with the
+    load average."""
+    row = {"run": name, **times}
+    found = BREAKDOWN.search(output)
     if found:
         written, mb, reused, load, site = found.groups()
         row.update({"load+history s": load, "site s": site, "files written": f"{written} ({mb} MB)",
@@ -88,6 +117,10 @@ def main() -> int:
             shutil.move(held / path.name, path)
         rows.append(timed("ttsbench publish --no-asv, +1 commit", TTSBENCH, repo))
         rows.append(timed("asv publish, +1 commit", asv, repo))
+        for path in last:  # back to the history without it, then the watcher sees it arrive
+            shutil.move(path, held / path.name)
+        run_timed(TTSBENCH, repo)
+        rows.append(watched("ttsbench publish --no-asv --watch, +1 commit", last, held, repo))
         columns = ["run", "wall s", "CPU s", "load+history s", "site s", "files written", "reused"]
         print(f"{args.commits} (+1) commits x {args.benchmarks} benchmarks x 2 parameters "
               f"({2 * args.benchmarks} series), {args.samples} raw samples per value\n")

@@ -10,12 +10,17 @@ import time
 from pathlib import Path
 
 
-def run_timed(command: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, float]:
-    """(the finished process, wall-clock seconds, CPU seconds of user + system).
+def user_env() -> dict[str, str]:
+    """The environment for timed commands: Python may write bytecode, as on a user's machine
+    where pip compiles what it installs (with PYTHONDONTWRITEBYTECODE set, as in some
+    containers, a source checkout would be recompiled on every run)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
-    Python may write bytecode, as on a user's machine where pip compiles what it installs: with
-    PYTHONDONTWRITEBYTECODE set (as in some containers) a source checkout is recompiled each run."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+def run_timed(command: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, float]:
+    """(the finished process, wall-clock seconds, CPU seconds of user + system), run with
+    :func:`user_env`."""
+    env = user_env()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
