@@ -20,7 +20,7 @@ WAIT = 30.0  # seconds any one expected event may take on a busy runner
 class Watching:
     """``watch`` in a thread over ``folder``, counting publishes; stopped by ``close``."""
 
-    def __init__(self, folder, on_publish=lambda: None):
+    def __init__(self, folder, on_publish=lambda: None, quiet=0.05):
         self.stop, self.ready, self.count = threading.Event(), threading.Event(), 0
         self.published = threading.Semaphore(0)
 
@@ -30,7 +30,7 @@ class Watching:
             self.published.release()
 
         self.thread = threading.Thread(target=watch, args=(folder, publish, self.stop, self.ready.set),
-                                       kwargs={"quiet": 0.05}, daemon=True)
+                                       kwargs={"quiet": quiet}, daemon=True)
         self.thread.start()
         assert self.ready.wait(WAIT)
 
@@ -106,3 +106,20 @@ def test_publish_watch_republishes_a_new_commit_and_stops_on_sigterm(tmp_path):
             process.kill()
             process.wait(WAIT)
     assert lines.empty() or all("error" not in line for line in list(lines.queue))
+
+
+def test_a_file_still_open_for_writing_is_waited_for(tmp_path):
+    """asv writes a result file in place: between two writes nothing is published, its close is."""
+    results = tmp_path / "results"
+    results.mkdir()
+    watching = Watching(results, quiet=2.0)
+    try:
+        with open(results / "aaaa-env.json", "w") as out:
+            out.write('{"results": ')
+            out.flush()
+            assert not watching.published.acquire(timeout=0.3)  # open: not complete yet
+            out.write("{}}")
+        assert watching.published.acquire(timeout=WAIT)  # closed: published
+    finally:
+        watching.close()
+    assert watching.count == 1
