@@ -41,8 +41,9 @@ def timed(name: str, command: list[str], cwd: Path) -> dict:
 
 
 def watched(name: str, last: list[Path], held: Path, cwd: Path) -> dict:
-    """Seconds from the held-back results landing in the results dir to ``publish --watch``
-    reporting the site that has them (the watcher started and idle before)."""
+    """Seconds from the held-back results being written into the results dir, in place as asv
+    writes them, to ``publish --watch`` reporting the site that has them (the watcher started
+    and idle before)."""
     watcher = subprocess.Popen([*TTSBENCH, "--watch"], cwd=cwd, stdout=subprocess.PIPE, text=True,
                                env={**user_env(), "PYTHONUNBUFFERED": "1"})
     try:
@@ -51,7 +52,7 @@ def watched(name: str, last: list[Path], held: Path, cwd: Path) -> dict:
         time.sleep(1.0)  # idle, as a watcher is between two of asv's result files
         started = time.perf_counter()
         for path in last:
-            shutil.move(held / path.name, path)
+            shutil.copyfile(held / path.name, path)
         line = watcher.stdout.readline()
         wall = time.perf_counter() - started
     finally:
