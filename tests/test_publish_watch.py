@@ -99,6 +99,16 @@ def test_publish_watch_republishes_a_new_commit_and_stops_on_sigterm(tmp_path):
         shutil.move(tmp_path / held.name, held)
         assert next_line().startswith("published ")
         assert "over 4 series and 12 commits" in dashboard.read_text()
+        # a publish that fails is one line, and the watcher goes on
+        shutil.move(history.html, tmp_path / "site")
+        history.html.write_text("not a site")
+        held.write_bytes(held.read_bytes())
+        line = next_line()
+        assert "error:" in line and "still watching" in line and line.count("\n") == 1
+        history.html.unlink()
+        shutil.move(tmp_path / "site", history.html)
+        held.write_bytes(held.read_bytes())
+        assert next_line().startswith("published ")
         process.send_signal(signal.SIGTERM)
         assert process.wait(WAIT) == 0
     finally:
