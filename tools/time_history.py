@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from history_fixtures import CONF, make_repo, write_history  # noqa: E402
 from shared_data import blas_results, missing_reason  # noqa: E402 -- tools/shared_data.py
+from timing import user_env  # noqa: E402 -- tools/timing.py
 
 BLAS_RESULTS = blas_results()
 TTSBENCH = [sys.executable, "-m", "ttsbench"]
@@ -40,10 +41,10 @@ TTSBENCH = [sys.executable, "-m", "ttsbench"]
 
 def timed(command: list[str], cwd: Path) -> str:
     """Wall-clock and CPU (user + system) seconds and peak RSS of one run (the box is shared:
-    CPU is steadier than wall-clock)."""
+    CPU is steadier than wall-clock), run as a user's install runs (``timing.user_env``)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log)
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log, env=user_env())
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
