@@ -100,7 +100,7 @@ def series_files(groups: list[Group], positions: dict[str, int]) -> tuple[list[D
     ``TAIL_GROUPS`` groups (see the module docstring)."""
     open_chunk = (len(positions) - 1) // CHUNK
     files, where, tails = [], [], {}
-    located: dict[tuple, np.ndarray] = {}  # the series of a group mostly share their commits
+    located: dict[tuple, np.ndarray] = {}  # series run at the same commits share their positions
     for i, group in enumerate(groups):
         paths = {}
         for k, digest, parts in _group_chunks(group, positions, located):
