@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -77,7 +76,8 @@ def test_result_files_written_moved_or_removed_are_published_and_reads_are_not(t
     assert watching.count == len(reads) == 4
 
 
-def test_publish_watch_republishes_a_new_commit_and_stops_on_sigterm(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_publish_watch_republishes_a_new_commit_and_stops_on_a_signal(tmp_path, stop):
     history = write_history(tmp_path, n_commits=12, samples=3)
     held = next(history.results.glob(f"*/{history.commits[-1][:8]}-*.json"))
     shutil.move(held, tmp_path / held.name)
@@ -109,7 +109,7 @@ def test_publish_watch_republishes_a_new_commit_and_stops_on_sigterm(tmp_path):
         shutil.move(tmp_path / "site", history.html)
         held.write_bytes(held.read_bytes())
         assert next_line().startswith("published ")
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)  # SIGTERM: after a publish under way; Ctrl-C: at once
         assert process.wait(WAIT) == 0
     finally:
         if process.poll() is None:
