@@ -91,7 +91,7 @@ def _scan_batch(series, threshold) -> list[list[int]]:
     local_max = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).max(axis=1)[place - half]
     peaks = np.flatnonzero(above & (strength >= local_max))
     found: list[list[int]] = [[] for _ in series]
-    for j in np.flatnonzero(np.bincount(owner[peaks])).tolist():  # (np.unique imports numpy.ma)
+    for j in np.unique(owner[peaks]).tolist():
         mine = peaks[owner[peaks] == j]
         mine = mine[np.argsort(-strength[mine], kind="stable")]
         found[j] = split[mine].tolist()
