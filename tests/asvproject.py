@@ -10,13 +10,17 @@ project version is not PEP 440), so asv records every benchmark of them as faile
 Noise on a shared 2-core box: even the CPU time of a fixed loop is 1.5-2x longer for whole
 rounds at a time when other jobs load the cores, and drifts by 5-10 % over minutes
 (docs/statistics.md). So each sample of the time benchmarks is ``work()`` in units of a fixed
-reference loop (the same loop as ``work()`` at factor 1) timed just before it: the state of the
-moment cancels out and a planted factor reads as itself. Rounds are interleaved across commits.
+reference loop timed just before it: the state of the moment cancels out and a planted factor
+reads as itself. The reference is ``tinyproj.loop`` itself, the very function ``work()`` runs,
+at the base length: two separate copies of the same loop ran at a ratio that differed by up to
+27 % from one process to the next (code placement), which made identical commits look changed
+(4 of 48 processes over four runs shifted by more than 5 %), while one shared function kept all
+36 processes of three runs within 0.6 %. Rounds are interleaved across commits.
 
 The benchmark suite is the same in every commit:
 
-* ``bench_work.TimeWork.time_work``: one call of ``work()`` (2 rounds x 40 samples);
-* ``bench_work.TimeScaled.time_scaled``: ``work(scale)``, ``scale`` in 1, 2 (2 rounds x 10 samples);
+* ``bench_work.TimeWork.time_work``: one call of ``work()`` (5 rounds x 16 samples);
+* ``bench_work.TimeScaled.time_scaled``: ``work(scale)``, ``scale`` in 1, 2 (4 rounds x 5 samples);
 * ``bench_work.track_rate``: a deterministic rate, ``1000 / factor`` items/s (higher is better).
 """
 
@@ -54,13 +58,17 @@ FACTOR = {factor!r}
 ITERATIONS = round({base} * FACTOR)
 
 
-def work(scale=1):
-    """Sum a fixed integer sequence ``scale`` times; the cost is linear in FACTOR."""
+def loop(iterations):
+    """Sum a fixed integer sequence; the same code in every commit."""
     total = 0
-    for _ in range(scale):
-        for i in range(ITERATIONS):
-            total += i % 7
+    for i in range(iterations):
+        total += i % 7
     return total
+
+
+def work(scale=1):
+    """``loop`` over FACTOR times the base length, ``scale`` times: the cost is linear in FACTOR."""
+    return sum(loop(ITERATIONS) for _ in range(scale))
 
 
 def rate():
@@ -77,10 +85,7 @@ REFERENCE = [1.0]  # CPU time of the reference loop, measured again before every
 
 
 def reference_loop():
-    total = 0
-    for i in range(100_000):
-        total += i % 7
-    return total
+    return tinyproj.loop({base})
 
 
 def reference_units():
@@ -94,7 +99,7 @@ class Relative:
 
     timer = staticmethod(reference_units)
     number = 1
-    rounds = 2
+    rounds = 5
     warmup_time = 0.0
 
     def setup(self, *params):
@@ -106,7 +111,7 @@ class Relative:
 class TimeWork(Relative):
     \"\"\"One call of work().\"\"\"
 
-    repeat = 40
+    repeat = 16
 
     def time_work(self):
         tinyproj.work()
@@ -117,7 +122,8 @@ class TimeScaled(Relative):
 
     params = [1, 2]
     param_names = ["scale"]
-    repeat = 10
+    rounds = 4
+    repeat = 5
 
     def time_scaled(self, scale):
         tinyproj.work(scale)
@@ -183,7 +189,7 @@ def make_asv_project(tmp_path, factors, broken=frozenset(), *, base_iterations=B
     _write(root / "asv.conf.json", json.dumps(asv_config(python), indent=4))
     _write(root / ".gitignore", ".asv/\n")
     _write(root / "benchmarks" / "__init__.py", "")
-    _write(root / "benchmarks" / "bench_work.py", BENCHMARKS)
+    _write(root / "benchmarks" / "bench_work.py", BENCHMARKS.format(base=base_iterations))
     actor = git.Actor("ttsbench tests", "tests@ttsbench.invalid")
     commits = []
     for index, factor in enumerate(factors):
