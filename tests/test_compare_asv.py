@@ -37,7 +37,7 @@ def test_planted_slowdown_is_a_high_or_critical_regression(capsys, monkeypatch, 
     assert work["kind"] == "regression" and work["severity"] in ("high", "critical"), work
     assert work["method"] == "mann-whitney" and min(work["n_base"], work["n_head"]) >= 10
     assert work["ratio_ci_low"] > 1.1
-    # 8 samples each: one burst of load can leave a parameter inconclusive, never improved
+    # 20 samples each (4 rounds of 5): a burst of load can leave a parameter inconclusive, never improved
     scaled = [rows[("bench_work.TimeScaled.time_scaled", f"scale={scale}")]["kind"] for scale in (1, 2)]
     assert "regression" in scaled and set(scaled) <= {"regression", "unchanged"}
     rate = rows[("bench_work.track_rate", "")]

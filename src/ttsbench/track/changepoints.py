@@ -6,9 +6,10 @@ E-divisive on injected steps in real and CI-runner noise):
 
 1. **Scan** (:mod:`ttsbench.track.scan`, many series in one pass). For every commit ``t`` the
    level of the ``WINDOW_AFTER`` commits from ``t`` on is compared with the level of the
-   ``WINDOW_BEFORE`` commits before it, in units of its standard error. A window's level is Tukey's biweight with the series' noise as scale (the robust
-   spread of commit-to-commit differences, floored by the commits' own confidence intervals
-   where asv stored them): nearly as efficient as a mean, and a disturbed run gets no weight.
+   ``WINDOW_BEFORE`` commits before it, in units of its standard error. A window's level is
+   Tukey's biweight with the series' noise as scale (the robust spread of commit-to-commit
+   differences, floored by the commits' own confidence intervals where asv stored them): nearly
+   as efficient as a mean, and a disturbed run gets no weight.
    At the tip of the history the after-window is shorter (down to ``MIN_SIZE`` commits), so a
    fresh step is seen as soon as ``MIN_SIZE`` commits sit at the new level.
 2. **Locate.** Each local maximum of the scan above the threshold is moved to the split that best

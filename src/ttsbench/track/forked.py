@@ -50,10 +50,10 @@ def run_shares(count: int, shares: int, here, apart) -> list:
     if shares == 1:
         return [here(0, count)]
     with pool(shares - 1) as workers:
-        others = [(apart(lo, hi), lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
-        futures = [workers.submit(*call) for call, _, _ in others]
+        calls = [apart(lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+        futures = [workers.submit(*call) for call in calls]
         found = [here(0, bounds[1])]
-        found += [result(future, *call) for future, (call, _, _) in zip(futures, others)]
+        found += [result(future, *call) for future, call in zip(futures, calls)]
     return found
 
 
